@@ -1,0 +1,43 @@
+# The two commands: `make run` and `make test`. Both create .venv when missing and install what they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+MO     := survey/translations/en/LC_MESSAGES/messages.mo
+
+.PHONY: run test bench translations extract-messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+$(MO): survey/translations/en/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d survey/translations
+
+translations: $(MO)
+
+## make run: set up the instance with demo data and serve on http://127.0.0.1:5000
+run: $(STAMP) $(MO)
+	$(BIN)/wir-survey demo
+	$(BIN)/gunicorn -c python:survey.gunicorn_conf 'survey:create_app()'
+
+## make test: the whole test suite
+test: $(STAMP) $(MO)
+	$(BIN)/python -m pytest
+
+## make bench: throughput, latency and print-file figures
+bench: $(STAMP) $(MO)
+	$(BIN)/python bench/bench_flow.py
+	$(BIN)/python bench/bench_slips.py
+
+## refresh the message catalogue after changing interface text
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o survey/translations/messages.pot survey
+	$(BIN)/pybabel update -q -i survey/translations/messages.pot -d survey/translations
+
+clean:
+	rm -rf $(VENV) build *.egg-info

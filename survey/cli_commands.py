@@ -1,0 +1,218 @@
+"""CLI commands for waves, keys, codes, the pool and the audit; each a thin shell over an operation."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .cli import cli, fail, passphrase
+from .crypto import KeyProblem
+from .keys import key_files
+from .waves import WaveError
+
+
+# --- waves ------------------------------------------------------------------------------------
+
+@cli.group("waves")
+def waves_group() -> None:
+    """Create, open, close and list survey waves."""
+
+
+@waves_group.command("create")
+@click.argument("questionnaire_id")
+@click.option("--name", required=True, help="A name people recognise, e.g. 'AGG survey 2027'.")
+@click.option("--strata", "strata_file", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="CSV: one column per stratum attribute (e.g. group,department) plus headcount.")
+@click.option("--message", "messages", multiple=True, metavar="LANG=TEXT",
+              help="Motivational message shown before the questions, per language; repeatable.")
+@with_appcontext
+def waves_create(questionnaire_id: str, name: str, strata_file: str, messages: tuple[str, ...]) -> None:
+    """Create a draft wave of QUESTIONNAIRE_ID and print its id."""
+    from questionnaires import QuestionnaireError, load_builtin
+
+    from .waves import create_wave, minimum_stratum_size, read_strata_csv
+
+    try:
+        available = load_builtin()
+    except QuestionnaireError as exc:
+        fail(str(exc))
+    if questionnaire_id not in available:
+        fail(f"There is no questionnaire {questionnaire_id!r}; known: {', '.join(sorted(available))}.")
+    parsed = {}
+    for item in messages:
+        lang, sep, text = item.partition("=")
+        if not sep or not text.strip():
+            fail(f"--message {item!r}: write it as LANG=TEXT, e.g. de=Machen Sie mit!")
+        parsed[lang.strip()] = text.strip()
+    try:
+        strata = read_strata_csv(Path(strata_file))
+        wave = create_wave(available[questionnaire_id], name, strata, parsed)
+    except WaveError as exc:
+        fail(str(exc))
+    small = [s for s in wave.strata if s.headcount < minimum_stratum_size()]
+    for s in small:
+        click.echo(f"warning: stratum {s.label} has {s.headcount} employees, below the minimum of "
+                   f"{minimum_stratum_size()}; no codes can be issued for it. Merge it with another.", err=True)
+    click.echo(wave.id)
+
+
+@waves_group.command("open")
+@click.argument("wave_id", type=int)
+@with_appcontext
+def waves_open(wave_id: int) -> None:
+    """Open a draft wave for answers."""
+    from .waves import open_wave
+
+    try:
+        wave = open_wave(wave_id)
+    except WaveError as exc:
+        fail(str(exc))
+    click.echo(f"Wave {wave.id} ({wave.name}) is open.")
+
+
+@waves_group.command("close")
+@click.argument("wave_id", type=int)
+@with_appcontext
+def waves_close(wave_id: int) -> None:
+    """Close an open wave and flush the mix pool."""
+    from .waves import close_wave
+
+    try:
+        wave, moved = close_wave(wave_id)
+    except (WaveError, KeyProblem) as exc:
+        fail(str(exc))
+    click.echo(f"Wave {wave.id} ({wave.name}) is closed; {moved} waiting answers were mixed into the store.")
+
+
+@waves_group.command("list")
+@with_appcontext
+def waves_list() -> None:
+    """Every wave with its state, questionnaire and participation."""
+    from sqlalchemy import func, select
+
+    from .extensions import db
+    from .models import Response, PoolEntry, Token
+    from .waves import list_waves
+
+    for wave in list_waves():
+        def count(stmt):
+            return db.session.scalar(stmt) or 0
+        issued = count(select(func.count()).select_from(Token).where(Token.wave_id == wave.id))
+        used = count(select(func.count()).select_from(Token).where(Token.wave_id == wave.id, Token.used.is_(True)))
+        headcount = sum(s.headcount for s in wave.strata)
+        click.echo(
+            f"{wave.id}\t{wave.state}\t{wave.questionnaire_id} v{wave.questionnaire_version}\t{wave.name}\t"
+            f"{len(wave.strata)} strata, {headcount} employees, {issued} codes, {used} answered\t"
+            f"hash {wave.questionnaire_hash[:16]}"
+        )
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+@cli.group("keys")
+def keys_group() -> None:
+    """The Statistics Office key pair and the pool key."""
+
+
+@keys_group.command("create")
+@with_appcontext
+def keys_create() -> None:
+    """Create both key pairs and print the public key's fingerprint."""
+    try:
+        fingerprint = key_files().create(passphrase(confirm=True))
+    except KeyProblem as exc:
+        fail(str(exc))
+    click.echo(f"Keys written to {key_files().directory}.")
+    click.echo(f"Statistics Office public key fingerprint: {fingerprint}")
+
+
+@keys_group.command("check")
+@with_appcontext
+def keys_check() -> None:
+    """Check that the passphrase opens the Statistics Office key."""
+    from .crypto import fingerprint
+
+    try:
+        key = key_files().load_statistics_private(passphrase())
+    except KeyProblem as exc:
+        fail(str(exc))
+    click.echo(f"The passphrase opens the Statistics Office key {fingerprint(key.public_key())}.")
+
+
+# --- tokens -----------------------------------------------------------------------------------
+
+@cli.group("tokens")
+def tokens_group() -> None:
+    """Issue one-time codes for printing."""
+
+
+@tokens_group.command("issue")
+@click.argument("wave_id", type=int)
+@click.option("--stratum", "selector", required=True, help="e.g. group=medium,department=32")
+@click.option("--count", type=int, required=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="FILE.csv (token,url for a mail-merge) or FILE.pdf (printable slips).")
+@with_appcontext
+def tokens_issue(wave_id: int, selector: str, count: int, out: str) -> None:
+    """Issue COUNT codes for one stratum into a print file, written once and never again."""
+    from .issuing import issue_tokens
+    from .waves import parse_selector
+
+    try:
+        batch = issue_tokens(wave_id, parse_selector(selector), count, Path(out))
+    except WaveError as exc:
+        fail(str(exc))
+    click.echo(f"{batch.count} codes for {batch.stratum_label} written to {batch.path}. "
+               "The server cannot print them again: store the file safely and delete it after printing.")
+
+
+# --- pool -------------------------------------------------------------------------------------
+
+@cli.group("pool")
+def pool_group() -> None:
+    """The mix pool between submission and the response store."""
+
+
+@pool_group.command("flush")
+@with_appcontext
+def pool_flush() -> None:
+    """Mix every waiting answer into the response store now."""
+    from .pool import flush, waiting
+
+    waiting_now = waiting()
+    if 0 < waiting_now < int(current_app.config["POOL_FLUSH_THRESHOLD"]):
+        click.echo(f"note: only {waiting_now} answers wait; a small batch hides each answer among fewer others.",
+                   err=True)
+    try:
+        moved = flush()
+    except KeyProblem as exc:
+        fail(str(exc))
+    click.echo(f"{moved} answers mixed into the response store.")
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+@cli.command("audit")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@with_appcontext
+def audit_command(as_json: bool) -> None:
+    """Check the anonymity guarantees on the live database and configuration; exit 1 if any check fails."""
+    from .audit import run_audit
+
+    report = run_audit(current_app._get_current_object())
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        for check in report.checks:
+            click.echo(f"[{'PASS' if check.ok else 'FAIL'}] {check.name}")
+            click.echo(click.wrap_text(check.explanation, initial_indent="    ", subsequent_indent="    "))
+        click.echo("All checks passed." if report.ok else "Some checks FAILED.")
+    if not report.ok:
+        sys.exit(1)
+
+
+from . import demo  # noqa: E402,F401  (registers `wir-survey demo`)

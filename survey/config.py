@@ -1,0 +1,50 @@
+"""Where the instance lives and what the app assumes before the instance configuration is read.
+
+Secrets never have defaults here: `wir-survey init` writes them, at random, into
+`<instance>/config.py`, which is git-ignored and never lands in the database.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+INSTANCE_ENV = "WIR_SURVEY_INSTANCE"
+DATABASE_ENV = "WIR_SURVEY_DATABASE_URL"
+PASSPHRASE_ENV = "WIR_SURVEY_PASSPHRASE"
+
+#: Settings a fresh instance starts from; `<instance>/config.py` and test mappings override them.
+DEFAULTS: dict[str, object] = {
+    # Respondent pages: small bodies only; a questionnaire page is a few hundred bytes.
+    "MAX_CONTENT_LENGTH": 16 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 16 * 1024,
+    # Strata below this headcount could identify people (DESIGN.md section 5).
+    "MIN_STRATUM_SIZE": 20,
+    # The pool is flushed into the response store once this many answers wait (section 6).
+    "POOL_FLUSH_THRESHOLD": 20,
+    # Answers in progress expire on the device after this long without a page change.
+    "SESSION_TTL_SECONDS": 3 * 3600,
+    "PUBLIC_URL": "http://127.0.0.1:5000",
+    "LANGUAGES": ("de", "en"),
+    "BABEL_DEFAULT_LOCALE": "de",
+    "SESSION_COOKIE_NAME": "wir",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    # The CSRF token lives in the session; the session's own expiry bounds it.
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+}
+
+
+def instance_path() -> Path:
+    """The instance folder: `$WIR_SURVEY_INSTANCE`, else `instance/` in the working directory."""
+    return Path(os.environ.get(INSTANCE_ENV) or "instance").resolve()
+
+
+def database_url(instance: Path) -> str:
+    """`$WIR_SURVEY_DATABASE_URL`, else the embedded SQLite file in the instance folder."""
+    return os.environ.get(DATABASE_ENV) or f"sqlite:///{instance / 'wir-survey.sqlite'}"
+
+
+def keys_dir(instance: Path) -> Path:
+    return instance / "keys"

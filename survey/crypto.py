@@ -1,0 +1,153 @@
+"""Sealing answers (HPKE) and the key files of an instance (DESIGN.md section 6).
+
+Two X25519 key pairs exist. The Statistics Office key seals stored responses; its private half is
+encrypted with a passphrase and is needed only for releases. The pool key seals answers while they
+wait in the mix pool; the server holds it so that the flush can re-seal them with fresh randomness.
+All primitives come from pyca/cryptography.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes, hpke, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
+#: Plaintexts are padded to a multiple of this, so a ciphertext's length does not tell
+#: how many questions someone answered (e.g. that they reported discrimination and its details).
+PAD_BLOCK = 1024
+
+STATISTICS_PUBLIC = "statistics-office.pub"
+STATISTICS_PRIVATE = "statistics-office.key"
+POOL_PRIVATE = "pool.key"
+
+
+class KeyProblem(Exception):
+    """A key file is missing, unreadable, or the passphrase does not open it."""
+
+
+class WrongPassphrase(KeyProblem):
+    pass
+
+
+def info_for(purpose: str, wave_id: int, stratum_id: int) -> bytes:
+    """HPKE info binding a ciphertext to its purpose, wave and stratum: it cannot be moved between them."""
+    return f"wir-survey/{purpose}/v1/wave={wave_id}/stratum={stratum_id}".encode("ascii")
+
+
+def seal(payload: dict, public_key: X25519PublicKey, info: bytes) -> bytes:
+    data = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    # JSON ignores trailing whitespace, so spaces pad without any length field.
+    data += b" " * (-len(data) % PAD_BLOCK)
+    return SUITE.encrypt(data, public_key, info)
+
+
+def open_sealed(ciphertext: bytes, private_key: X25519PrivateKey, info: bytes) -> dict:
+    return json.loads(SUITE.decrypt(ciphertext, private_key, info))
+
+
+def fingerprint(public_key: X25519PublicKey) -> str:
+    """SHA-256 of the raw public key, in groups, for reading out in a staff council meeting."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    h = hashes.Hash(hashes.SHA256())
+    h.update(raw)
+    hexed = h.finalize().hex().upper()
+    return ":".join(hexed[i : i + 4] for i in range(0, 32, 4))
+
+
+@dataclass(frozen=True)
+class KeyFiles:
+    """The key files in `<instance>/keys`."""
+
+    directory: Path
+
+    @property
+    def statistics_public(self) -> Path:
+        return self.directory / STATISTICS_PUBLIC
+
+    @property
+    def statistics_private(self) -> Path:
+        return self.directory / STATISTICS_PRIVATE
+
+    @property
+    def pool_private(self) -> Path:
+        return self.directory / POOL_PRIVATE
+
+    def exist(self) -> bool:
+        return all(p.exists() for p in (self.statistics_public, self.statistics_private, self.pool_private))
+
+    def create(self, passphrase: str) -> str:
+        """Write both key pairs; refuse to replace any (stored responses would become unreadable)."""
+        if not passphrase:
+            raise KeyProblem("The passphrase must not be empty.")
+        existing = [p.name for p in (self.statistics_public, self.statistics_private, self.pool_private) if p.exists()]
+        if existing:
+            raise KeyProblem(
+                f"Keys already exist in {self.directory} ({', '.join(existing)}); they are never replaced, "
+                "because responses sealed to them would become unreadable."
+            )
+        self.directory.mkdir(parents=True, exist_ok=True)
+        statistics = X25519PrivateKey.generate()
+        pool = X25519PrivateKey.generate()
+        _write_private(
+            self.statistics_private,
+            statistics.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
+            ),
+        )
+        _write_private(
+            self.pool_private,
+            pool.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ),
+        )
+        self.statistics_public.write_bytes(
+            statistics.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+        return fingerprint(statistics.public_key())
+
+    def load_statistics_public(self) -> X25519PublicKey:
+        key = serialization.load_pem_public_key(_read(self.statistics_public))
+        if not isinstance(key, X25519PublicKey):
+            raise KeyProblem(f"{self.statistics_public} is not an X25519 public key.")
+        return key
+
+    def load_statistics_private(self, passphrase: str) -> X25519PrivateKey:
+        try:
+            key = serialization.load_pem_private_key(
+                _read(self.statistics_private), password=passphrase.encode("utf-8")
+            )
+        except (ValueError, TypeError) as exc:
+            raise WrongPassphrase("The passphrase does not open the Statistics Office key.") from exc
+        if not isinstance(key, X25519PrivateKey):
+            raise KeyProblem(f"{self.statistics_private} is not an X25519 private key.")
+        return key
+
+    def load_pool_private(self) -> X25519PrivateKey:
+        key = serialization.load_pem_private_key(_read(self.pool_private), password=None)
+        if not isinstance(key, X25519PrivateKey):
+            raise KeyProblem(f"{self.pool_private} is not an X25519 private key.")
+        return key
+
+    def statistics_private_is_encrypted(self) -> bool:
+        return _read(self.statistics_private).startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise KeyProblem(f"Key file {path} is missing: run `wir-survey keys create` first.") from None
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)

@@ -1,0 +1,24 @@
+"""Schema migrations, run through Alembic on the app's own engine."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from .extensions import db
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade() -> None:
+    """Bring the database to the newest revision; a no-op when it is already there."""
+    with db.engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")

@@ -1,0 +1,68 @@
+"""`wir-survey demo`: an instance a newcomer can try at once (demo keys, open waves, a few codes)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .cli import cli, write_instance_config
+from .config import PASSPHRASE_ENV
+
+DEMO_PASSPHRASE = "demo passphrase - not for production"
+DEMO_STRATA = Path(__file__).parent / "demo" / "strata.csv"
+DEMO_MESSAGES = {
+    "de": "Machen Sie mit! Ihre Antworten helfen uns, eine Verwaltung für alle zu sein. – Der Oberbürgermeister "
+          "und der Gesamtpersonalrat",
+    "en": "Please take part! Your answers help us be an administration for everyone. – The Lord Mayor and the "
+          "Central Staff Council",
+}
+
+
+@cli.command("demo")
+@click.option("--codes", default=3, show_default=True, help="New demo codes per wave.")
+@with_appcontext
+def demo_command(codes: int) -> None:
+    """Initialise a demo instance: keys, one open wave per questionnaire, and fresh codes to try."""
+    from questionnaires import load_builtin
+
+    from .database import upgrade
+    from .issuing import issue_tokens
+    from .keys import key_files
+    from .waves import create_wave, list_waves, open_wave, read_strata_csv
+
+    instance = Path(current_app.instance_path)
+    write_instance_config(instance)
+    current_app.config.from_pyfile("config.py")
+    upgrade()
+    phrase = os.environ.get(PASSPHRASE_ENV) or DEMO_PASSPHRASE
+    if not key_files().exist():
+        key_files().create(phrase)
+    by_name = {w.name: w for w in list_waves()}
+    out_dir = instance / "demo-codes"
+    out_dir.mkdir(exist_ok=True)
+    click.echo("")
+    click.echo("wir-survey demo instance")
+    click.echo(f"  instance folder:   {instance}")
+    click.echo(f"  key passphrase:    {phrase}")
+    click.echo("  staff logins:      none yet; the Statistics Office works with the `wir-survey` command")
+    for questionnaire in load_builtin().values():
+        name = f"Demo: {questionnaire.id}"
+        wave = by_name.get(name)
+        if wave is None:
+            wave = create_wave(questionnaire, name, read_strata_csv(DEMO_STRATA), DEMO_MESSAGES)
+        if wave.state == "draft":
+            open_wave(wave.id)
+        if wave.state != "open":
+            continue
+        stratum = wave.strata[1]
+        batch = issue_tokens(wave.id, stratum.attributes, codes, out_dir / f"wave-{wave.id}-{secrets.token_hex(3)}.csv")
+        click.echo(f"\n  wave {wave.id}: {questionnaire.text(questionnaire.title, 'en')} ({stratum.label})")
+        for line in batch.path.read_text(encoding="utf-8").splitlines()[1:]:
+            code, url = line.split(",", 1)
+            click.echo(f"    {code}   {url}")
+    click.echo(f"\nOpen {current_app.config['PUBLIC_URL']}/ on a phone-sized window and type a code, or open its URL.")
+    click.echo("Each code works once; `make run` prints fresh ones every time.\n")

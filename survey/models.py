@@ -1,0 +1,109 @@
+"""The schema. Anonymity is enforced here, by what the tables can hold (house rule 4).
+
+`tokens`, `pool` and `responses` carry no time, no sequential id and no reference to each other:
+tokens are keyed by their HMAC, pool entries and responses by random UUID4s, and on SQLite all
+three are WITHOUT ROWID tables, so not even a hidden rowid records insertion order.
+`wir-survey audit` checks the live database against exactly these rules.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+WAVE_STATES = ("draft", "open", "closed")
+
+#: The only columns the three anonymous tables may have; the audit compares against these.
+ANONYMOUS_COLUMNS: dict[str, frozenset[str]] = {
+    "tokens": frozenset({"digest", "wave_id", "stratum_id", "used"}),
+    "pool": frozenset({"id", "wave_id", "stratum_id", "sealed"}),
+    "responses": frozenset({"id", "wave_id", "stratum_id", "sealed"}),
+}
+
+
+class Wave(db.Model):
+    """One questionnaire version fielded to a population, with the exact definition it was built from."""
+
+    __tablename__ = "waves"
+    __table_args__ = (CheckConstraint("state in ('draft', 'open', 'closed')", name="ck_waves_state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    questionnaire_id: Mapped[str] = mapped_column(String(100))
+    questionnaire_version: Mapped[int]
+    questionnaire_hash: Mapped[str] = mapped_column(String(64))
+    questionnaire_json: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="draft")
+    messages_json: Mapped[str] = mapped_column(Text, default="{}")
+
+    strata: Mapped[list[Stratum]] = relationship(back_populates="wave", order_by="Stratum.id")
+
+    @property
+    def messages(self) -> dict[str, str]:
+        """Motivational messages per language (mayor, department heads, staff council)."""
+        return json.loads(self.messages_json or "{}")
+
+
+class Stratum(db.Model):
+    """A cell of the population (e.g. employee group x department) with its headcount."""
+
+    __tablename__ = "strata"
+    __table_args__ = (
+        UniqueConstraint("wave_id", "attributes_json", name="uq_strata_wave_attributes"),
+        CheckConstraint("headcount >= 0", name="ck_strata_headcount"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"))
+    attributes_json: Mapped[str] = mapped_column(Text)
+    headcount: Mapped[int]
+
+    wave: Mapped[Wave] = relationship(back_populates="strata")
+
+    @property
+    def attributes(self) -> dict[str, str]:
+        return json.loads(self.attributes_json)
+
+    @property
+    def label(self) -> str:
+        return ",".join(f"{k}={v}" for k, v in self.attributes.items())
+
+
+class Token(db.Model):
+    """A one-time code, known to the database only by its HMAC; `used` flips once, on submit."""
+
+    __tablename__ = "tokens"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"))
+    stratum_id: Mapped[int] = mapped_column(ForeignKey("strata.id"))
+    used: Mapped[bool] = mapped_column(default=False)
+
+
+class PoolEntry(db.Model):
+    """Answers sealed to the pool key, waiting to be mixed into the response store."""
+
+    __tablename__ = "pool"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"))
+    stratum_id: Mapped[int] = mapped_column(ForeignKey("strata.id"))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Response(db.Model):
+    """A stored response: sealed to the Statistics Office key; only wave and stratum are clear."""
+
+    __tablename__ = "responses"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"))
+    stratum_id: Mapped[int] = mapped_column(ForeignKey("strata.id"))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)

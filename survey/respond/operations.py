@@ -1,0 +1,118 @@
+"""What the respondent flow writes: nothing until the final submit, then exactly one pool row.
+
+Submitting marks the token used and puts the sealed answers into the mix pool in one transaction.
+The token update is conditional (still unused, wave still open), so of two racing submits with one
+code exactly one succeeds, on SQLite and PostgreSQL alike.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from questionnaires import Questionnaire
+
+from ..crypto import info_for, seal
+from ..extensions import db
+from ..keys import pool_public_key
+from ..models import PoolEntry, Token, Wave
+from ..pool import flush_if_due
+from ..tokens import canonical, digest
+from ..waves import questionnaire_of
+
+
+class CodeProblem(Exception):
+    """Why a code cannot be used right now; each kind has its own friendly page."""
+
+    kind = "unknown"
+
+
+class UnknownCode(CodeProblem):
+    kind = "unknown"
+
+
+class UsedCode(CodeProblem):
+    kind = "used"
+
+
+class WaveNotOpen(CodeProblem):
+    kind = "not_open"
+
+
+class InvalidAnswers(Exception):
+    """Answers that do not fit the questionnaire (a tampered form); nothing is stored."""
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    digest: bytes
+    wave: Wave
+    questionnaire: Questionnaire
+
+
+def pepper() -> bytes:
+    return bytes.fromhex(current_app.config["TOKEN_PEPPER"])
+
+
+def redeem(code: str) -> Redeemed:
+    """Check a typed or scanned code without consuming it: only submission uses it up."""
+    canonical_code = canonical(code)
+    if canonical_code is None:
+        raise UnknownCode()
+    return check(digest(canonical_code, pepper()))
+
+
+def check(token_digest: bytes) -> Redeemed:
+    token = db.session.get(Token, token_digest)
+    if token is None:
+        raise UnknownCode()
+    if token.used:
+        raise UsedCode()
+    wave = db.session.get(Wave, token.wave_id)
+    if wave is None or wave.state != "open":
+        raise WaveNotOpen()
+    return Redeemed(token_digest, wave, questionnaire_of(wave))
+
+
+def submit(token_digest: bytes, answers: Mapping[str, object]) -> None:
+    """Use the token and pool the sealed answers, atomically; raise if the code is used or the wave closed."""
+    redeemed = check(token_digest)
+    questionnaire = redeemed.questionnaire
+    kept = questionnaire.visible_answers(dict(answers))
+    problems = questionnaire.validate_answers(kept)
+    if problems:
+        raise InvalidAnswers("; ".join(problems))
+    token = db.session.get(Token, token_digest)
+    stratum_id, wave_id = token.stratum_id, token.wave_id
+    try:
+        used = db.session.execute(
+            update(Token)
+            .where(
+                Token.digest == token_digest,
+                Token.used.is_(False),
+                Token.wave_id.in_(select(Wave.id).where(Wave.state == "open")),
+            )
+            .values(used=True)
+            .execution_options(synchronize_session=False)
+        )
+        if used.rowcount != 1:
+            db.session.rollback()
+            check(token_digest)  # raises the precise reason: used, or wave no longer open
+            raise UsedCode()
+        payload = {"questionnaire": questionnaire.hash, "answers": kept}
+        db.session.add(
+            PoolEntry(
+                id=uuid.uuid4(),
+                wave_id=wave_id,
+                stratum_id=stratum_id,
+                sealed=seal(payload, pool_public_key(), info_for("pool", wave_id, stratum_id)),
+            )
+        )
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    flush_if_due()

@@ -1,0 +1,209 @@
+"""Views of the respondent flow: thin; all writes happen in operations.submit.
+
+Nothing here logs, and the session holds only the token's HMAC, the chosen language and the
+answers in progress (DESIGN.md section 6).
+"""
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from questionnaires import Questionnaire, Section
+
+from . import bp
+from .forms import CodeForm, SubmitAnswersForm, answers_from, page_form
+from .operations import CodeProblem, InvalidAnswers, Redeemed, check, redeem, submit
+
+PROBLEM_STATUS = {"unknown": 404, "used": 409, "not_open": 403, "expired": 400, "csrf": 400, "too_large": 413, "invalid": 400}
+
+
+def problem(kind: str, form: CodeForm | None = None):
+    return render_template("respond/problem.html", kind=kind, form=form), PROBLEM_STATUS[kind]
+
+
+@bp.before_app_request
+def _choose_language() -> None:
+    lang = request.args.get("lang")
+    if lang and lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+
+
+@bp.app_errorhandler(CSRFError)
+def _csrf_error(_error):
+    return problem("csrf")
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def _too_large(_error):
+    return problem("too_large")
+
+
+@bp.route("/", methods=["GET", "POST"])
+def start():
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            redeemed = redeem(form.code.data)
+        except CodeProblem as exc:
+            return problem(exc.kind, CodeForm(formdata=None) if exc.kind == "unknown" else None)
+        lang = session.get("lang")
+        session.clear()
+        if lang:
+            session["lang"] = lang
+        session["d"] = redeemed.digest.hex()
+        session["a"] = {}
+        return redirect(url_for(".welcome"))
+    status = 400 if form.errors else 200
+    return render_template("respond/start.html", form=form, in_progress="d" in session), status
+
+
+@bp.route("/s")
+def landing():
+    """QR landing: the code sits after `#`, which never reaches the server; a script posts it."""
+    return render_template("respond/start.html", form=CodeForm(), in_progress="d" in session, landing=True)
+
+
+def _current() -> Redeemed | tuple:
+    """The respondent's redeemed code, or the page that explains why there is none."""
+    if "d" not in session:
+        return problem("expired")
+    try:
+        return check(bytes.fromhex(session["d"]))
+    except (CodeProblem, ValueError) as exc:
+        session.clear()
+        return problem(getattr(exc, "kind", "unknown"))
+
+
+def _text(questionnaire: Questionnaire):
+    lang = session.get("lang") or "de"
+    return lambda mapping: questionnaire.text(mapping, lang)
+
+
+def _visible(questionnaire: Questionnaire, section: Section, answers: dict) -> list:
+    return [q for q in section.questions if questionnaire.is_visible(q, answers)]
+
+
+def _step(questionnaire: Questionnaire, answers: dict, page: int, direction: int) -> str:
+    """The next page in `direction` that has a visible question; the review past the end."""
+    sections = questionnaire.sections
+    page += direction
+    while 1 <= page <= len(sections):
+        if _visible(questionnaire, sections[page - 1], answers):
+            return url_for(".page", number=page)
+        page += direction
+    return url_for(".review") if direction > 0 else url_for(".welcome")
+
+
+@bp.route("/welcome")
+def welcome():
+    current = _current()
+    if not isinstance(current, Redeemed):
+        return current
+    questionnaire = current.questionnaire
+    lang = session.get("lang") or "de"
+    message = current.wave.messages.get(lang) or current.wave.messages.get("de")
+    return render_template(
+        "respond/welcome.html",
+        questionnaire=questionnaire,
+        text=_text(questionnaire),
+        message=message,
+        first=_step(questionnaire, session.get("a", {}), 0, +1),
+    )
+
+
+@bp.route("/q/<int:number>", methods=["GET", "POST"])
+def page(number: int):
+    current = _current()
+    if not isinstance(current, Redeemed):
+        return current
+    questionnaire = current.questionnaire
+    if not 1 <= number <= len(questionnaire.sections):
+        abort(404)
+    section = questionnaire.sections[number - 1]
+    answers = dict(session.get("a", {}))
+    questions = _visible(questionnaire, section, answers)
+    if not questions:
+        return redirect(_step(questionnaire, answers, number, +1))
+    text = _text(questionnaire)
+    if request.method == "POST":
+        form = page_form(questions, text, answers, formdata=request.form)
+        if not form.validate():
+            if form.csrf_token.errors:
+                return problem("csrf")
+            return _render_page(form, questionnaire, section, number, text), 400
+        for question in questions:
+            answers.pop(question.id, None)
+        answers.update(answers_from(form, questions))
+        session["a"] = questionnaire.visible_answers(answers)
+        direction = -1 if form.back.data else +1
+        return redirect(_step(questionnaire, session["a"], number, direction))
+    form = page_form(questions, text, answers)
+    return _render_page(form, questionnaire, section, number, text)
+
+
+def _render_page(form, questionnaire: Questionnaire, section: Section, number: int, text):
+    pages = [i for i, s in enumerate(questionnaire.sections, start=1) if _visible(questionnaire, s, session.get("a", {}))]
+    position = pages.index(number) + 1 if number in pages else number
+    return render_template(
+        "respond/page.html",
+        form=form,
+        section=section,
+        text=text,
+        number=number,
+        position=position,
+        total=len(pages),
+        questionnaire=questionnaire,
+    )
+
+
+@bp.route("/review", methods=["GET"])
+def review():
+    current = _current()
+    if not isinstance(current, Redeemed):
+        return current
+    questionnaire = current.questionnaire
+    answers = questionnaire.visible_answers(session.get("a", {}))
+    text = _text(questionnaire)
+    rows = []
+    for number, section in enumerate(questionnaire.sections, start=1):
+        for question in _visible(questionnaire, section, answers):
+            chosen = answers.get(question.id)
+            codes = chosen if isinstance(chosen, list) else [chosen] if chosen else []
+            labels = [text(o.text) for o in question.options if o.code in codes]
+            rows.append({"question": text(question.text), "answers": labels, "page": number})
+    return render_template(
+        "respond/review.html",
+        rows=rows,
+        form=SubmitAnswersForm(),
+        questionnaire=questionnaire,
+        text=text,
+        back=_step(questionnaire, answers, len(questionnaire.sections) + 1, -1),
+    )
+
+
+@bp.route("/submit", methods=["POST"])
+def submit_answers():
+    current = _current()
+    if not isinstance(current, Redeemed):
+        return current
+    form = SubmitAnswersForm()
+    if not form.validate_on_submit():
+        return problem("csrf")
+    try:
+        submit(current.digest, session.get("a", {}))
+    except CodeProblem as exc:
+        session.clear()
+        return problem(exc.kind)
+    except InvalidAnswers:
+        return problem("invalid")
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for(".thanks"))
+
+
+@bp.route("/thanks")
+def thanks():
+    return render_template("respond/thanks.html")

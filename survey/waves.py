@@ -1,0 +1,162 @@
+"""Waves and their strata: creating, opening and closing (all writes go through here)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from questionnaires import Questionnaire, load_mapping
+
+from .extensions import db
+from .models import Wave, Stratum
+
+
+class WaveError(Exception):
+    """A wave operation that cannot be done; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class StratumRow:
+    attributes: dict[str, str]
+    headcount: int
+
+
+def read_strata_csv(path: Path) -> list[StratumRow]:
+    """Strata from a CSV with one column per attribute plus `headcount`; every problem names its line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise WaveError(f"{path}: cannot read the strata file ({exc.strerror}).") from None
+    reader = csv.DictReader(io.StringIO(text))
+    fields = [f.strip() for f in (reader.fieldnames or [])]
+    if "headcount" not in fields:
+        raise WaveError(f"{path}: the strata file needs a 'headcount' column (found: {', '.join(fields) or 'none'}).")
+    attributes = [f for f in fields if f != "headcount"]
+    if not attributes:
+        raise WaveError(f"{path}: the strata file needs at least one attribute column, e.g. 'group'.")
+    rows: list[StratumRow] = []
+    seen: set[str] = set()
+    for line, raw in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        values = {a: row.get(a, "") for a in attributes}
+        if any(not v for v in values.values()):
+            raise WaveError(f"{path}: line {line}: every attribute needs a value.")
+        try:
+            headcount = int(row["headcount"])
+        except ValueError:
+            raise WaveError(f"{path}: line {line}: headcount {row['headcount']!r} is not a whole number.") from None
+        if headcount < 0:
+            raise WaveError(f"{path}: line {line}: headcount must not be negative.")
+        key = _attributes_json(values)
+        if key in seen:
+            raise WaveError(f"{path}: line {line}: the stratum {_label(values)} appears twice.")
+        seen.add(key)
+        rows.append(StratumRow(values, headcount))
+    if not rows:
+        raise WaveError(f"{path}: the strata file has no rows.")
+    return rows
+
+
+def create_wave(
+    questionnaire: Questionnaire, name: str, strata: list[StratumRow], messages: dict[str, str] | None = None
+) -> Wave:
+    """A draft wave holding the questionnaire's exact canonical definition, so later file edits do not change it."""
+    unknown = sorted(set(messages or {}) - set(questionnaire.languages))
+    if unknown:
+        raise WaveError(f"Messages in {', '.join(unknown)}: the questionnaire has no such language.")
+    wave = Wave(
+        name=name,
+        questionnaire_id=questionnaire.id,
+        questionnaire_version=questionnaire.version,
+        questionnaire_hash=questionnaire.hash,
+        questionnaire_json=questionnaire.canonical,
+        state="draft",
+        messages_json=json.dumps(messages or {}, ensure_ascii=False, sort_keys=True),
+    )
+    wave.strata = [Stratum(attributes_json=_attributes_json(s.attributes), headcount=s.headcount) for s in strata]
+    db.session.add(wave)
+    db.session.commit()
+    return wave
+
+
+def get_wave(wave_id: int) -> Wave:
+    wave = db.session.get(Wave, wave_id)
+    if wave is None:
+        raise WaveError(f"There is no wave {wave_id}; `wir-survey waves list` shows the waves.")
+    return wave
+
+
+def list_waves() -> list[Wave]:
+    return list(db.session.scalars(select(Wave).order_by(Wave.id)))
+
+
+def open_wave(wave_id: int) -> Wave:
+    wave = get_wave(wave_id)
+    if wave.state != "draft":
+        raise WaveError(f"Wave {wave_id} is {wave.state}; only a draft wave can be opened.")
+    wave.state = "open"
+    db.session.commit()
+    return wave
+
+
+def close_wave(wave_id: int) -> tuple[Wave, int]:
+    """Close the wave and flush the pool, so no answer waits in the pool once fielding ends."""
+    from .pool import flush
+
+    wave = get_wave(wave_id)
+    if wave.state != "open":
+        raise WaveError(f"Wave {wave_id} is {wave.state}; only an open wave can be closed.")
+    wave.state = "closed"
+    db.session.commit()
+    return wave, flush()
+
+
+def questionnaire_of(wave: Wave) -> Questionnaire:
+    return _questionnaire_from_json(wave.questionnaire_json, wave.questionnaire_hash)
+
+
+@lru_cache(maxsize=32)
+def _questionnaire_from_json(canonical: str, expected_hash: str) -> Questionnaire:
+    questionnaire = load_mapping(json.loads(canonical), f"wave definition {expected_hash[:12]}")
+    if questionnaire.hash != expected_hash:
+        raise WaveError("The stored questionnaire does not match its hash; the wave's definition was altered.")
+    return questionnaire
+
+
+def find_stratum(wave: Wave, selector: dict[str, str]) -> Stratum:
+    """The one stratum whose attributes equal `selector` (e.g. group=medium,department=32)."""
+    matches = [s for s in wave.strata if s.attributes == selector]
+    if not matches:
+        known = "; ".join(s.label for s in wave.strata)
+        raise WaveError(f"Wave {wave.id} has no stratum {_label(selector)}. Its strata: {known}.")
+    return matches[0]
+
+
+def parse_selector(text: str) -> dict[str, str]:
+    selector: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise WaveError(f"--stratum {text!r}: write it as attribute=value[,attribute=value].")
+        selector[key.strip()] = value.strip()
+    if not selector:
+        raise WaveError("--stratum is empty; write it as attribute=value[,attribute=value].")
+    return selector
+
+
+def minimum_stratum_size() -> int:
+    return int(current_app.config["MIN_STRATUM_SIZE"])
+
+
+def _attributes_json(values: dict[str, str]) -> str:
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _label(values: dict[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(values.items()))
