@@ -8,7 +8,7 @@ from flask import Flask, request, session
 
 from . import config as settings
 from .extensions import babel, csrf, db
-from .session import EncryptedCookieSessionInterface
+from .cookie_session import EncryptedCookieSessionInterface
 
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ku", "ps", "ur"})
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "tr": "Türkçe", "ar": "العربية", "uk": "Українська"}

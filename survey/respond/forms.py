@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -47,7 +48,7 @@ def page_form(questions: Iterable[Question], text_of, answers: Mapping[str, obje
 
     data: dict[str, object] = {}
     for question in questions:
-        choices = [(option.code, text_of(option.text)) for option in question.options]
+        choices = [SelectChoice(option.code, text_of(option.text)) for option in question.options]
         name = FIELD_PREFIX + question.id
         if question.is_multi:
             field = CheckboxesField(text_of(question.text), choices=choices, validators=[Optional(), _prefer_not_alone])

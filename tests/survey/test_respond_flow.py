@@ -1,0 +1,166 @@
+"""The respondent flow end to end: a code works once, bad input changes nothing, every question may be skipped."""
+from __future__ import annotations
+
+import re
+
+from tests.conftest import count_rows, csrf_of
+
+
+def test_a_code_works_once_and_its_answers_are_pooled(app, client, make_wave, issue_codes, respond):
+    wave = make_wave()
+    code = issue_codes(wave, 1)[0]
+    done = respond(client, code, {"own_citizenship_at_birth": "no", "born_in_germany": "yes"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/thanks")
+    assert count_rows(app, "pool") == 1
+    again = respond(app.test_client(), code)
+    assert again.status_code == 409
+    assert "bereits verwendet" in again.text
+    assert count_rows(app, "pool") + count_rows(app, "responses") == 1
+
+
+def test_codes_are_read_leniently(app, client, make_wave, issue_codes, respond):
+    wave = make_wave()
+    code = issue_codes(wave, 1)[0]
+    typed = code.lower().replace("-", " ").replace("0", "o").replace("1", "l")
+    assert respond(client, typed).headers["Location"].endswith("/thanks")
+
+
+def test_an_unknown_code_gets_its_page_and_stores_nothing(app, client, make_wave, issue_codes):
+    make_wave()
+    start = client.get("/")
+    response = client.post("/", data={"code": "ABCD-EFGH-JKMN-PQRS", "csrf_token": csrf_of(start.text)})
+    assert response.status_code == 404
+    assert "Diesen Code kennen wir nicht" in response.text
+    assert 'id="code-form"' in response.text  # the respondent can try again at once
+    assert count_rows(app, "pool") == 0 and count_rows(app, "responses") == 0
+
+
+def test_a_wave_that_is_not_open_turns_codes_away(app, client, make_wave, issue_codes, respond):
+    wave = make_wave(open_=False)
+    code = issue_codes(wave, 1)[0]
+    response = respond(client, code)
+    assert response.status_code == 403
+    assert "nicht geöffnet" in response.text
+
+
+def test_every_question_can_be_skipped(app, client, make_wave, issue_codes, respond):
+    for questionnaire in ("migration-background", "agg-discrimination"):
+        wave = make_wave(questionnaire)
+        code = issue_codes(wave, 1)[0]
+        assert respond(app.test_client(), code, {}).headers["Location"].endswith("/thanks")
+    assert count_rows(app, "pool") == 2
+
+
+def test_back_and_forward_keep_answers(app, client, make_wave, issue_codes):
+    wave = make_wave()
+    code = issue_codes(wave, 1)[0]
+    client.post("/", data={"code": code, "csrf_token": csrf_of(client.get("/").text)})
+    page1 = client.get("/q/1")
+    client.post("/q/1", data={"csrf_token": csrf_of(page1.text), "q_own_citizenship_at_birth": "no", "next": "x"})
+    page2 = client.get("/q/2")
+    back = client.post("/q/2", data={"csrf_token": csrf_of(page2.text), "q_mother_immigrated": "yes", "back": "x"})
+    assert back.headers["Location"].endswith("/q/1")
+    again = client.get("/q/1").text
+    assert re.search(r'value="no"[^>]*checked|checked[^>]*value="no"', again)
+    assert re.search(r'value="yes"[^>]*checked|checked[^>]*value="yes"', client.get("/q/2").text)
+
+
+def test_a_tampered_option_is_refused_and_stores_nothing(app, client, make_wave, issue_codes):
+    wave = make_wave()
+    code = issue_codes(wave, 1)[0]
+    client.post("/", data={"code": code, "csrf_token": csrf_of(client.get("/").text)})
+    page = client.get("/q/1")
+    response = client.post(
+        "/q/1", data={"csrf_token": csrf_of(page.text), "q_own_citizenship_at_birth": "maybe", "next": "x"}
+    )
+    assert response.status_code == 400
+    assert "passt nicht" in response.text
+    review = client.get("/review")
+    client.post("/submit", data={"csrf_token": csrf_of(review.text)})
+    assert count_rows(app, "pool") == 1  # submitted without the tampered answer...
+    from survey.crypto import info_for, open_sealed
+    from survey.extensions import db
+    from survey.keys import pool_private_key
+    from survey.models import PoolEntry
+
+    with app.app_context():
+        entry = db.session.query(PoolEntry).one()
+        payload = open_sealed(entry.sealed, pool_private_key(), info_for("pool", entry.wave_id, entry.stratum_id))
+    assert payload["answers"] == {}  # ...and the tampered value never entered the session
+
+
+def test_a_missing_csrf_token_is_refused(app, client, make_wave, issue_codes):
+    wave = make_wave()
+    code = issue_codes(wave, 1)[0]
+    response = client.post("/", data={"code": code})
+    assert response.status_code == 400
+    assert "nicht angenommen" in response.text
+    client.post("/", data={"code": code, "csrf_token": csrf_of(client.get("/").text)})
+    client.get("/review")
+    submit = client.post("/submit", data={})
+    assert submit.status_code == 400
+    assert count_rows(app, "pool") == 0
+    with app.app_context():
+        from survey.extensions import db
+        from survey.models import Token
+
+        assert db.session.query(Token).filter_by(used=True).count() == 0
+
+
+def test_an_oversized_body_is_refused(app, client, make_wave, issue_codes):
+    wave = make_wave()
+    code = issue_codes(wave, 1)[0]
+    client.post("/", data={"code": code, "csrf_token": csrf_of(client.get("/").text)})
+    token = csrf_of(client.get("/q/1").text)
+    response = client.post("/q/1", data={"csrf_token": token, "q_own_citizenship_at_birth": "x" * 50_000})
+    assert response.status_code == 413
+    assert "Nichts" in response.text or "nichts" in response.text
+    assert count_rows(app, "pool") == 0
+
+
+def test_pages_without_a_session_explain_what_happened(client):
+    for path in ("/welcome", "/q/1", "/review"):
+        response = client.get(path)
+        assert response.status_code == 400
+        assert "Sitzung" in response.text
+
+
+def test_an_expired_session_gets_its_page(app, client, make_wave, issue_codes, monkeypatch):
+    wave = make_wave()
+    code = issue_codes(wave, 1)[0]
+    client.post("/", data={"code": code, "csrf_token": csrf_of(client.get("/").text)})
+    assert client.get("/q/1").status_code == 200
+    app.config["SESSION_TTL_SECONDS"] = -1
+    response = client.get("/q/1")
+    assert response.status_code == 400
+    assert "abgelaufen" in response.text
+
+
+def test_the_session_cookie_is_encrypted(app, client, make_wave, issue_codes):
+    wave = make_wave()
+    code = issue_codes(wave, 1)[0]
+    client.post("/", data={"code": code, "csrf_token": csrf_of(client.get("/").text)})
+    page = client.get("/q/1")
+    client.post("/q/1", data={"csrf_token": csrf_of(page.text), "q_own_citizenship_at_birth": "no", "next": "x"})
+    cookie = client.get_cookie("wir").value
+    for secret in ("own_citizenship", "no", code.replace("-", "")):
+        assert secret not in cookie
+
+
+def test_english_pages_and_questionnaire(app, client, make_wave, issue_codes):
+    wave = make_wave()
+    code = issue_codes(wave, 1)[0]
+    start = client.get("/?lang=en")
+    assert '<html lang="en"' in start.text
+    client.post("/", data={"code": code, "csrf_token": csrf_of(start.text)})
+    page = client.get("/q/1").text
+    assert "German citizenship" in page
+    assert "Prefer not to say" in page
+
+
+def test_security_headers_and_no_third_party_assets(client):
+    response = client.get("/")
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+    assert not re.search(r'(src|href)="(https?:)?//', response.text)
