@@ -39,6 +39,10 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
 
     app.register_blueprint(respond_bp)
 
+    from .cli import register
+
+    register(app)
+
     @app.context_processor
     def _language_context() -> dict[str, object]:
         lang = select_locale()
@@ -73,5 +77,7 @@ def language_url(code: str) -> str:
 
 
 def _silence_request_logging() -> None:
-    """No request is ever logged: Werkzeug's access log would write the client address (G1)."""
-    logging.getLogger("werkzeug").disabled = True
+    """No request is ever logged: Werkzeug's access log would write the client address (G1), and
+    Flask-WTF notes every refused form, a line that marks when someone was on the respondent pages."""
+    for name in ("werkzeug", "flask_wtf.csrf"):
+        logging.getLogger(name).disabled = True

@@ -252,7 +252,7 @@ def _no_request_logging(app: Flask) -> Check:
         app.logger.removeHandler(collector)
         for lg, level in saved:
             lg.setLevel(level)
-    werkzeug_off = logging.getLogger("werkzeug").disabled
+    werkzeug_off = all(logging.getLogger(n).disabled for n in ("werkzeug", "flask_wtf.csrf"))
     if collector.records or not werkzeug_off:
         lines = "; ".join(f"{r.name}: {r.getMessage()[:80]}" for r in collector.records[:3])
         return Check(

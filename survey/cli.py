@@ -16,6 +16,15 @@ from . import create_app
 from .config import PASSPHRASE_ENV
 
 
+#: Every wir-survey command; `register` adds them to an app's CLI, which the console script serves.
+commands = click.Group("wir-survey")
+
+
+def register(app) -> None:
+    for command in commands.commands.values():
+        app.cli.add_command(command)
+
+
 def main() -> None:
     cli(prog_name="wir-survey")
 
@@ -58,7 +67,7 @@ def write_instance_config(instance: Path) -> bool:
     return True
 
 
-@cli.command("init")
+@commands.command("init")
 @with_appcontext
 def init_command() -> None:
     """Create the instance configuration (random secrets) and the database; safe to run twice."""
@@ -74,7 +83,7 @@ def init_command() -> None:
 
 # --- questionnaires ---------------------------------------------------------------------------
 
-@cli.group("questionnaires")
+@commands.group("questionnaires")
 def questionnaires_group() -> None:
     """List and check questionnaire definitions."""
 

@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .cli import cli, fail, passphrase
+from .cli import commands, fail, passphrase
 from .crypto import KeyProblem
 from .keys import key_files
 from .waves import WaveError
@@ -17,7 +17,7 @@ from .waves import WaveError
 
 # --- waves ------------------------------------------------------------------------------------
 
-@cli.group("waves")
+@commands.group("waves")
 def waves_group() -> None:
     """Create, open, close and list survey waves."""
 
@@ -113,7 +113,7 @@ def waves_list() -> None:
 
 # --- keys -------------------------------------------------------------------------------------
 
-@cli.group("keys")
+@commands.group("keys")
 def keys_group() -> None:
     """The Statistics Office key pair and the pool key."""
 
@@ -145,7 +145,7 @@ def keys_check() -> None:
 
 # --- tokens -----------------------------------------------------------------------------------
 
-@cli.group("tokens")
+@commands.group("tokens")
 def tokens_group() -> None:
     """Issue one-time codes for printing."""
 
@@ -172,7 +172,7 @@ def tokens_issue(wave_id: int, selector: str, count: int, out: str) -> None:
 
 # --- pool -------------------------------------------------------------------------------------
 
-@cli.group("pool")
+@commands.group("pool")
 def pool_group() -> None:
     """The mix pool between submission and the response store."""
 
@@ -196,7 +196,7 @@ def pool_flush() -> None:
 
 # --- audit ------------------------------------------------------------------------------------
 
-@cli.command("audit")
+@commands.command("audit")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @with_appcontext
 def audit_command(as_json: bool) -> None:

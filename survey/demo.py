@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .cli import cli, write_instance_config
+from .cli import commands, write_instance_config
 from .config import PASSPHRASE_ENV
 
 DEMO_PASSPHRASE = "demo passphrase - not for production"
@@ -22,7 +22,7 @@ DEMO_MESSAGES = {
 }
 
 
-@cli.command("demo")
+@commands.command("demo")
 @click.option("--codes", default=3, show_default=True, help="New demo codes per wave.")
 @with_appcontext
 def demo_command(codes: int) -> None:

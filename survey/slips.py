@@ -81,7 +81,7 @@ def qr_matrix(url: str, *, version: int | None = None) -> Matrix:
     """Module matrix (True = dark, no quiet zone) of the QR code for ``url``.
 
     ``version`` is a lower bound; pass the version of the first code of a
-    batch so all slips look alike and the size search is skipped.
+    batch so all slips of the batch get the same symbol size.
     """
     modules = _make_qr(url, version).modules
     return [[bool(m) for m in row] for row in modules]
@@ -311,7 +311,7 @@ def write_pdf(path: Path, slips: Sequence[Slip], *, title: str = "") -> None:
         forms[host] = name
 
     qr_top = _qr_top(title)
-    code_y = qr_top - _QR_BOX  # code baseline goes below, into the quiet zone
+    code_y = qr_top - _QR_BOX  # the code goes just below the QR box
     code_width = _SLIP_W - 2 * _MARGIN
     for i, (slip, host, matrix) in enumerate(
         zip(slips, hosts, _matrices([s.url for s in slips]))
