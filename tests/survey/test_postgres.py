@@ -1,0 +1,63 @@
+"""The storage guarantees again on PostgreSQL, the production database.
+
+The tests below are the SQLite tests themselves, imported; this module's `database_url` fixture
+gives each of them a fresh PostgreSQL database instead.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from survey.extensions import db
+from tests.conftest import postgres_url
+from tests.survey.test_audit import test_a_healthy_instance_passes_with_plain_explanations  # noqa: F401
+from tests.survey.test_cli import test_the_schema_matches_the_models  # noqa: F401
+from tests.survey.test_respond_flow import test_a_code_works_once_and_its_answers_are_pooled  # noqa: F401
+from tests.survey.test_storage import (  # noqa: F401
+    test_a_stored_response_opens_only_with_the_passphrase,
+    test_flush_moves_a_shuffled_resealed_batch_and_the_audit_reconciles,
+    test_racing_submits_with_one_code_store_exactly_one,
+)
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not postgres_url and not os.environ.get("CI"),
+        reason="set WIR_SURVEY_TEST_POSTGRES (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres)",
+    ),
+]
+
+
+@pytest.fixture
+def database_url():
+    """A fresh database on the server for each test, dropped afterwards."""
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    name = f"wir_test_{secrets.token_hex(6)}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.mark.parametrize(
+    ("sql", "failing"),
+    [
+        ("ALTER TABLE responses ADD COLUMN created_at timestamptz DEFAULT now()", "no_time_columns"),
+        ("ALTER TABLE responses ADD COLUMN seq serial", "no_sequential_keys"),
+    ],
+)
+def test_the_audit_fails_on_a_postgres_table_that_breaks_a_rule(app, runner, sql, failing):
+    with app.app_context():
+        db.session.execute(text(sql))
+        db.session.commit()
+    result = runner.invoke(args=["audit", "--json"])
+    report = json.loads(result.output)
+    assert result.exit_code == 1
+    assert next(c for c in report["checks"] if c["name"] == failing)["ok"] is False
