@@ -75,8 +75,14 @@ def _current() -> Redeemed | tuple:
         return problem(getattr(exc, "kind", "unknown"))
 
 
+def _language() -> str:
+    from .. import select_locale
+
+    return select_locale()
+
+
 def _text(questionnaire: Questionnaire):
-    lang = session.get("lang") or "de"
+    lang = _language()
     return lambda mapping: questionnaire.text(mapping, lang)
 
 
@@ -101,7 +107,7 @@ def welcome():
     if not isinstance(current, Redeemed):
         return current
     questionnaire = current.questionnaire
-    lang = session.get("lang") or "de"
+    lang = _language()
     message = current.wave.messages.get(lang) or current.wave.messages.get("de")
     return render_template(
         "respond/welcome.html",

@@ -164,3 +164,14 @@ def test_security_headers_and_no_third_party_assets(client):
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
     assert not re.search(r'(src|href)="(https?:)?//', response.text)
+
+
+def test_the_browser_language_is_used_until_one_is_chosen(app, make_wave, issue_codes):
+    wave = make_wave()
+    code = issue_codes(wave, 1)[0]
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-GB,en;q=0.9"
+    start = client.get("/")
+    client.post("/", data={"code": code, "csrf_token": csrf_of(start.text)})
+    assert "German citizenship" in client.get("/q/1").text
+    assert "deutsche Staatsangehörigkeit" in client.get("/q/1?lang=de").text
