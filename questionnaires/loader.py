@@ -98,7 +98,8 @@ def load_directory(path: str | Path) -> dict[str, Questionnaire]:
             only_format = only_format and isinstance(exc, UnsupportedFormatError)
             continue
         if questionnaire.id in found:
-            problems.append(Problem(str(file), "id", f"questionnaire {questionnaire.id!r} is defined twice in {path}"))
+            reason = f"questionnaire {questionnaire.id!r} is defined twice in {path}"
+            problems.append(Problem(str(file), "id", reason))
             only_format = False
             continue
         found[questionnaire.id] = questionnaire

@@ -91,7 +91,10 @@ def _compare(check: Checker, value: dict[str, Any], path: str, resolve: Resolver
     if target is None:
         return None
     if op == "includes" and not target.multi:
-        check.report(op_path, f"includes works only with a multi question; {target.name!r} takes one answer, use equals")
+        check.report(
+            op_path,
+            f"includes works only with a multi question; {target.name!r} takes one answer, use equals",
+        )
         ok = False
     if op != "includes" and target.multi:
         check.report(op_path, f"{target.name!r} is a multi question; use includes to test for one code")
