@@ -12,12 +12,12 @@ import secrets
 import uuid
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from .crypto import info_for, open_sealed, seal
 from .extensions import db
 from .keys import pool_private_key, statistics_public_key
-from .models import PoolEntry, Response
+from .models import PoolEntry, Response, Token
 
 _shuffle = secrets.SystemRandom().shuffle
 
@@ -50,11 +50,23 @@ def flush() -> int:
         _shuffle(batch)
         if batch:
             db.session.execute(insert(Response), batch)
+            _restamp_used_tokens({row["wave_id"] for row in batch})
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return len(batch)
+
+
+def _restamp_used_tokens(wave_ids: set[int]) -> None:
+    """On PostgreSQL every row carries the id of the transaction that last wrote it (`xmin`), which
+    would keep, for each used token, the transaction in which its answer entered the pool. Rewriting
+    the used tokens of the batch's waves in the flush transaction gives them all the flush's id, so
+    the order in which codes were used is erased at every flush. SQLite keeps no such column."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(
+            update(Token).where(Token.used.is_(True), Token.wave_id.in_(sorted(wave_ids))).values(used=True)
+        )
 
 
 def flush_if_due() -> int:

@@ -61,3 +61,20 @@ def test_the_audit_fails_on_a_postgres_table_that_breaks_a_rule(app, runner, sql
     report = json.loads(result.output)
     assert result.exit_code == 1
     assert next(c for c in report["checks"] if c["name"] == failing)["ok"] is False
+
+
+def test_after_a_flush_no_transaction_id_orders_or_links_codes_and_answers(app, make_wave, issue_codes, respond):
+    """PostgreSQL's hidden `xmin` column: after a flush, used tokens and the batch share one transaction id."""
+    wave = make_wave()
+    for code in issue_codes(wave, 4):
+        respond(app.test_client(), code)
+    with app.app_context():
+        pooled = set(db.session.scalars(text("SELECT xmin::text FROM pool")))
+        assert len(pooled) == 4  # before the flush each answer still carries its own transaction
+        from survey.pool import flush
+
+        flush()
+        token_ids = set(db.session.scalars(text("SELECT xmin::text FROM tokens WHERE used")))
+        response_ids = set(db.session.scalars(text("SELECT xmin::text FROM responses")))
+    assert len(token_ids) == 1 and token_ids == response_ids
+    assert not token_ids & pooled
