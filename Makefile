@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 $(MO): survey/translations/en/LC_MESSAGES/messages.po $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d survey/translations
+	$(BIN)/pybabel -q compile -d survey/translations
 
 translations: $(MO)
 
@@ -36,8 +36,8 @@ bench: $(STAMP) $(MO)
 
 ## refresh the message catalogue after changing interface text
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o survey/translations/messages.pot survey
-	$(BIN)/pybabel update -q -i survey/translations/messages.pot -d survey/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o survey/translations/messages.pot survey
+	$(BIN)/pybabel -q update -i survey/translations/messages.pot -d survey/translations
 
 clean:
 	rm -rf $(VENV) build *.egg-info
