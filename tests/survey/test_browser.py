@@ -240,6 +240,26 @@ def test_at_320_px_nothing_scrolls_sideways_and_targets_are_big_enough(small_pho
         assert not low, f"{path}: tap targets lower than {MIN_TAP} px: {low}"
 
 
+def test_at_320_px_long_german_titles_do_not_widen_the_page(phone, app, make_wave, issue_codes, live_url):
+    """The AGG title holds "Diskriminierungserfahrungen", wider than a 320 px screen on its own."""
+    code = issue_codes(make_wave("agg-discrimination"), 1)[0]
+    page = phone("320").page
+    page.goto(f"{live_url}/s#{code}")
+    page.wait_for_url("**/welcome")
+    assert "Diskriminierungserfahrungen" in page.content()
+    width = _scroll_width(page)
+    assert width <= 320, f"/welcome: the page is {width} px wide and scrolls sideways at 320 px"
+
+
+def test_the_next_button_looks_like_the_main_action(small_phone, live_url):
+    page = small_phone
+    page.goto(live_url + "/q/1")
+    colours = page.evaluate(
+        """() => ['next', 'back'].map(n => getComputedStyle(document.querySelector(`input[name=${n}]`)).backgroundColor)"""
+    )
+    assert colours[0] != colours[1] and colours[1] == "rgb(255, 255, 255)"
+
+
 def test_at_320_px_the_question_pages_buttons_are_big_enough(small_phone, live_url):
     page = small_phone
     page.goto(live_url + "/q/1")
