@@ -82,8 +82,10 @@ def issue_tokens(wave_id: int, selector: dict[str, str], count: int, out: Path) 
             write_csv(partial, slips)
         db.session.commit()
         os.replace(partial, out)
-    except BaseException:
+    except BaseException as exc:
         db.session.rollback()
         partial.unlink(missing_ok=True)
+        if isinstance(exc, ValueError):  # the slip writer refuses text it cannot print
+            raise WaveError(f"{out}: {exc} No codes were issued.") from exc
         raise
     return IssuedBatch(out, count, stratum.label)
