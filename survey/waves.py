@@ -5,7 +5,6 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
@@ -118,15 +117,25 @@ def close_wave(wave_id: int) -> tuple[Wave, int]:
 
 
 def questionnaire_of(wave: Wave) -> Questionnaire:
-    return _questionnaire_from_json(wave.questionnaire_json, wave.questionnaire_hash)
+    return questionnaire_by_hash(wave.id, wave.questionnaire_hash)
 
 
-@lru_cache(maxsize=32)
-def _questionnaire_from_json(canonical: str, expected_hash: str) -> Questionnaire:
-    questionnaire = load_mapping(json.loads(canonical), f"wave definition {expected_hash[:12]}")
-    if questionnaire.hash != expected_hash:
-        raise WaveError("The stored questionnaire does not match its hash; the wave's definition was altered.")
+def questionnaire_by_hash(wave_id: int, expected_hash: str) -> Questionnaire:
+    """The wave's questionnaire, rebuilt from its stored definition once per process and hash.
+
+    Respondent pages ask for it on every request; a definition never changes under its hash, so
+    only the hash is read from the database after the first time."""
+    questionnaire = _BY_HASH.get(expected_hash)
+    if questionnaire is None:
+        canonical = db.session.scalar(select(Wave.questionnaire_json).where(Wave.id == wave_id))
+        questionnaire = load_mapping(json.loads(canonical), f"wave {wave_id} definition")
+        if questionnaire.hash != expected_hash:
+            raise WaveError(f"Wave {wave_id}'s stored questionnaire does not match its hash; it was altered.")
+        _BY_HASH[expected_hash] = questionnaire
     return questionnaire
+
+
+_BY_HASH: dict[str, Questionnaire] = {}
 
 
 def find_stratum(wave: Wave, selector: dict[str, str]) -> Stratum:

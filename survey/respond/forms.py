@@ -1,16 +1,15 @@
 """Forms of the respondent flow, built from the questionnaire definition (house rule 7)."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from questionnaires import PREFER_NOT, Question
+from questionnaires import PREFER_NOT, Question, Questionnaire
 
 FIELD_PREFIX = "q_"
 
@@ -21,11 +20,6 @@ class CodeForm(FlaskForm):
 
 class SubmitAnswersForm(FlaskForm):
     """The review page's submit button; its only content is the CSRF token."""
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _prefer_not_alone(_form: FlaskForm, field: Field) -> None:
@@ -40,26 +34,40 @@ class PageForm(FlaskForm):
     next = SubmitField(_l("Weiter"))
 
 
-def page_form(questions: Iterable[Question], text_of, answers: Mapping[str, object], formdata=None) -> PageForm:
+def page_form(
+    questionnaire: Questionnaire, questions: Sequence[Question], lang: str, answers: Mapping[str, object], formdata=None
+) -> PageForm:
     """A form with one optional field per visible question of a page; nothing is ever required (G2)."""
+    form_class = _page_form_class(questionnaire, tuple(questions), lang)
+    if formdata is not None:
+        return form_class(formdata=formdata)
+    data = {FIELD_PREFIX + q.id: answers[q.id] for q in questions if q.id in answers}
+    return form_class(data=data, formdata=None)
 
-    class _Page(PageForm):
-        pass
 
-    data: dict[str, object] = {}
-    for question in questions:
-        choices = [SelectChoice(option.code, text_of(option.text)) for option in question.options]
-        name = FIELD_PREFIX + question.id
-        if question.is_multi:
-            field = CheckboxesField(text_of(question.text), choices=choices, validators=[Optional(), _prefer_not_alone])
-        else:
-            field = RadioField(text_of(question.text), choices=choices, validators=[Optional()])
-        setattr(_Page, name, field)
-        if question.id in answers:
-            data[name] = answers[question.id]
-    if formdata is None:
-        return _Page(data=data, formdata=None)
-    return _Page(formdata=formdata)
+#: Form classes by (questionnaire hash, visible questions, language): built once, not on every page view.
+_FORM_CLASSES: dict[tuple[str, tuple[str, ...], str], type[PageForm]] = {}
+
+
+def _page_form_class(questionnaire: Questionnaire, questions: tuple[Question, ...], lang: str) -> type[PageForm]:
+    key = (questionnaire.hash, tuple(q.id for q in questions), lang)
+    form_class = _FORM_CLASSES.get(key)
+    if form_class is None:
+        attributes: dict[str, Field] = {}
+        for question in questions:
+            label = questionnaire.text(question.text, lang)
+            choices = [SelectChoice(o.code, questionnaire.text(o.text, lang)) for o in question.options]
+            if question.is_multi:
+                attributes[FIELD_PREFIX + question.id] = SelectMultipleField(
+                    label, choices=choices, validators=[Optional(), _prefer_not_alone]
+                )
+            else:
+                attributes[FIELD_PREFIX + question.id] = RadioField(label, choices=choices, validators=[Optional()])
+        form_class = type("QuestionPageForm", (PageForm,), attributes)
+        if len(_FORM_CLASSES) > 512:
+            _FORM_CLASSES.clear()
+        _FORM_CLASSES[key] = form_class
+    return form_class
 
 
 def answers_from(form: PageForm, questions: Iterable[Question]) -> dict[str, object]:

@@ -21,7 +21,7 @@ from ..keys import pool_public_key
 from ..models import PoolEntry, Token, Wave
 from ..pool import flush_if_due
 from ..tokens import canonical, digest
-from ..waves import questionnaire_of
+from ..waves import questionnaire_by_hash
 
 
 class CodeProblem(Exception):
@@ -49,7 +49,8 @@ class InvalidAnswers(Exception):
 @dataclass(frozen=True)
 class Redeemed:
     digest: bytes
-    wave: Wave
+    wave_id: int
+    stratum_id: int
     questionnaire: Questionnaire
 
 
@@ -66,15 +67,20 @@ def redeem(code: str) -> Redeemed:
 
 
 def check(token_digest: bytes) -> Redeemed:
-    token = db.session.get(Token, token_digest)
-    if token is None:
+    """Whether a redeemed code can still answer: one small query on every respondent page."""
+    row = db.session.execute(
+        select(Token.used, Token.stratum_id, Wave.id, Wave.state, Wave.questionnaire_hash)
+        .join(Wave, Wave.id == Token.wave_id)
+        .where(Token.digest == token_digest)
+    ).first()
+    if row is None:
         raise UnknownCode()
-    if token.used:
+    used, stratum_id, wave_id, state, questionnaire_hash = row
+    if used:
         raise UsedCode()
-    wave = db.session.get(Wave, token.wave_id)
-    if wave is None or wave.state != "open":
+    if state != "open":
         raise WaveNotOpen()
-    return Redeemed(token_digest, wave, questionnaire_of(wave))
+    return Redeemed(token_digest, wave_id, stratum_id, questionnaire_by_hash(wave_id, questionnaire_hash))
 
 
 def submit(token_digest: bytes, answers: Mapping[str, object]) -> None:
@@ -85,8 +91,7 @@ def submit(token_digest: bytes, answers: Mapping[str, object]) -> None:
     problems = questionnaire.validate_answers(kept)
     if problems:
         raise InvalidAnswers("; ".join(problems))
-    token = db.session.get(Token, token_digest)
-    stratum_id, wave_id = token.stratum_id, token.wave_id
+    stratum_id, wave_id = redeemed.stratum_id, redeemed.wave_id
     try:
         used = db.session.execute(
             update(Token)

@@ -5,15 +5,20 @@ answers in progress (DESIGN.md section 6).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from questionnaires import Questionnaire, Section
 
+from ..extensions import db
+from ..models import Wave
 from . import bp
 from .forms import CodeForm, SubmitAnswersForm, answers_from, page_form
-from .operations import CodeProblem, InvalidAnswers, Redeemed, check, redeem, submit
+from ..waves import WaveError, questionnaire_by_hash
+from .operations import CodeProblem, InvalidAnswers, check, redeem, submit
 
 PROBLEM_STATUS = {"unknown": 404, "used": 409, "not_open": 403, "expired": 400, "csrf": 400, "too_large": 413, "invalid": 400}
 
@@ -52,6 +57,7 @@ def start():
         if lang:
             session["lang"] = lang
         session["d"] = redeemed.digest.hex()
+        session["w"] = [redeemed.wave_id, redeemed.questionnaire.hash]
         session["a"] = {}
         return redirect(url_for(".welcome"))
     status = 400 if form.errors else 200
@@ -64,13 +70,28 @@ def landing():
     return render_template("respond/start.html", form=CodeForm(), in_progress="d" in session, landing=True)
 
 
-def _current() -> Redeemed | tuple:
-    """The respondent's redeemed code, or the page that explains why there is none."""
-    if "d" not in session:
+@dataclass(frozen=True)
+class InProgress:
+    digest: bytes
+    wave_id: int
+    questionnaire: Questionnaire
+
+
+def _current(verify: bool = False) -> InProgress | tuple:
+    """The respondent's redeemed code, or the page that explains why there is none.
+
+    With `verify`, the database confirms that the code is unused and the wave open (on entry, on
+    the review page and at submit). Question pages trust the encrypted session and need no query;
+    submit re-checks everything anyway."""
+    if "d" not in session or "w" not in session:
         return problem("expired")
     try:
-        return check(bytes.fromhex(session["d"]))
-    except (CodeProblem, ValueError) as exc:
+        if verify:
+            redeemed = check(bytes.fromhex(session["d"]))
+            return InProgress(redeemed.digest, redeemed.wave_id, redeemed.questionnaire)
+        wave_id, questionnaire_hash = session["w"]
+        return InProgress(bytes.fromhex(session["d"]), wave_id, questionnaire_by_hash(wave_id, questionnaire_hash))
+    except (CodeProblem, WaveError, ValueError) as exc:
         session.clear()
         return problem(getattr(exc, "kind", "unknown"))
 
@@ -103,12 +124,13 @@ def _step(questionnaire: Questionnaire, answers: dict, page: int, direction: int
 
 @bp.route("/welcome")
 def welcome():
-    current = _current()
-    if not isinstance(current, Redeemed):
+    current = _current(verify=True)
+    if not isinstance(current, InProgress):
         return current
     questionnaire = current.questionnaire
     lang = _language()
-    message = current.wave.messages.get(lang) or current.wave.messages.get("de")
+    messages = db.session.get(Wave, current.wave_id).messages
+    message = messages.get(lang) or messages.get("de")
     return render_template(
         "respond/welcome.html",
         questionnaire=questionnaire,
@@ -121,7 +143,7 @@ def welcome():
 @bp.route("/q/<int:number>", methods=["GET", "POST"])
 def page(number: int):
     current = _current()
-    if not isinstance(current, Redeemed):
+    if not isinstance(current, InProgress):
         return current
     questionnaire = current.questionnaire
     if not 1 <= number <= len(questionnaire.sections):
@@ -133,7 +155,7 @@ def page(number: int):
         return redirect(_step(questionnaire, answers, number, +1))
     text = _text(questionnaire)
     if request.method == "POST":
-        form = page_form(questions, text, answers, formdata=request.form)
+        form = page_form(questionnaire, questions, _language(), answers, formdata=request.form)
         if not form.validate():
             if form.csrf_token.errors:
                 return problem("csrf")
@@ -144,7 +166,7 @@ def page(number: int):
         session["a"] = questionnaire.visible_answers(answers)
         direction = -1 if form.back.data else +1
         return redirect(_step(questionnaire, session["a"], number, direction))
-    form = page_form(questions, text, answers)
+    form = page_form(questionnaire, questions, _language(), answers)
     return _render_page(form, questionnaire, section, number, text)
 
 
@@ -165,8 +187,8 @@ def _render_page(form, questionnaire: Questionnaire, section: Section, number: i
 
 @bp.route("/review", methods=["GET"])
 def review():
-    current = _current()
-    if not isinstance(current, Redeemed):
+    current = _current(verify=True)
+    if not isinstance(current, InProgress):
         return current
     questionnaire = current.questionnaire
     answers = questionnaire.visible_answers(session.get("a", {}))
@@ -190,8 +212,8 @@ def review():
 
 @bp.route("/submit", methods=["POST"])
 def submit_answers():
-    current = _current()
-    if not isinstance(current, Redeemed):
+    current = _current(verify=True)
+    if not isinstance(current, InProgress):
         return current
     form = SubmitAnswersForm()
     if not form.validate_on_submit():

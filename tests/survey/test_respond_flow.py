@@ -175,3 +175,16 @@ def test_the_browser_language_is_used_until_one_is_chosen(app, make_wave, issue_
     client.post("/", data={"code": code, "csrf_token": csrf_of(start.text)})
     assert "German citizenship" in client.get("/q/1").text
     assert "deutsche Staatsangehörigkeit" in client.get("/q/1?lang=de").text
+
+
+def test_a_wave_closed_while_someone_answers_refuses_the_submit(app, client, make_wave, issue_codes, runner):
+    wave = make_wave()
+    code = issue_codes(wave, 1)[0]
+    client.post("/", data={"code": code, "csrf_token": csrf_of(client.get("/").text)})
+    page = client.get("/q/1")
+    assert runner.invoke(args=["waves", "close", str(wave)]).exit_code == 0
+    token = csrf_of(page.text)
+    client.post("/q/1", data={"csrf_token": token, "q_born_in_germany": "yes", "next": "x"})
+    response = client.post("/submit", data={"csrf_token": token})
+    assert response.status_code == 403 and "nicht geöffnet" in response.text
+    assert count_rows(app, "pool") + count_rows(app, "responses") == 0
