@@ -4,14 +4,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from flask import Flask, request, session
+from flask import Flask
 
 from . import config as settings
-from .extensions import babel, csrf, db
+from . import i18n
 from .cookie_session import EncryptedCookieSessionInterface
-
-RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ku", "ps", "ur"})
-LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "tr": "Türkçe", "ar": "العربية", "uk": "Українська"}
+from .extensions import babel, csrf, db
+from .i18n import select_locale
 
 
 def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
@@ -43,37 +42,9 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
 
     register(app)
 
-    @app.context_processor
-    def _language_context() -> dict[str, object]:
-        lang = select_locale()
-        return {
-            "lang": lang,
-            "text_direction": "rtl" if lang in RTL_LANGUAGES else "ltr",
-            "language_links": [(code, LANGUAGE_NAMES.get(code, code)) for code in app.config["LANGUAGES"]],
-            "language_url": language_url,
-        }
+    i18n.install(app)
 
     return app
-
-
-def select_locale() -> str:
-    """The respondent's chosen language, else the browser's preference, else German."""
-    from flask import current_app
-
-    languages = current_app.config["LANGUAGES"]
-    chosen = session.get("lang") if session else None
-    if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-def language_url(code: str) -> str:
-    """The current page in another language; after a POST, the start page (a POST cannot be repeated)."""
-    from flask import url_for
-
-    if request.method == "GET" and request.endpoint:
-        return url_for(request.endpoint, **(request.view_args or {}), lang=code)
-    return url_for("respond.start", lang=code)
 
 
 def _silence_request_logging() -> None:

@@ -21,8 +21,7 @@ HEADERS = {
 def init_app(app: Flask) -> None:
     @app.after_request
     def _set_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
+        response.headers.extend(HEADERS)
         if not response.headers.get("Cache-Control") and response.mimetype == "text/html":
             # Pages may show answers in progress: never keep them in a shared cache or the back/forward cache.
             response.headers["Cache-Control"] = "no-store"

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models import Wave
 from . import bp
 from .forms import CodeForm, SubmitAnswersForm, answers_from, page_form
+from ..i18n import forget_locale, select_locale
 from ..waves import WaveError, questionnaire_by_hash
 from .operations import CodeProblem, InvalidAnswers, check, redeem, submit
 
@@ -32,6 +33,7 @@ def _choose_language() -> None:
     lang = request.args.get("lang")
     if lang and lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
+        forget_locale()
 
 
 @bp.app_errorhandler(CSRFError)
@@ -97,8 +99,6 @@ def _current(verify: bool = False) -> InProgress | tuple:
 
 
 def _language() -> str:
-    from .. import select_locale
-
     return select_locale()
 
 
