@@ -32,6 +32,7 @@ test: $(STAMP) $(MO)
 ## make bench: throughput, latency and print-file figures
 bench: $(STAMP) $(MO)
 	$(BIN)/python bench/bench_flow.py
+	$(BIN)/python bench/bench_issue.py
 	$(BIN)/python bench/bench_slips.py
 
 ## refresh the message catalogue after changing interface text
