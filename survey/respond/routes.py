@@ -11,7 +11,7 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from questionnaires import Questionnaire, Section
+from questionnaires import Question, Questionnaire, Section
 
 from ..extensions import db
 from ..models import Wave
@@ -19,6 +19,7 @@ from . import bp
 from .forms import CodeForm, SubmitAnswersForm, answers_from, page_form
 from ..i18n import forget_locale, select_locale
 from ..waves import WaveError, questionnaire_by_hash
+from .pages import Page, pages_of
 from .operations import CodeProblem, InvalidAnswers, check, redeem, submit
 
 PROBLEM_STATUS = {"unknown": 404, "used": 409, "not_open": 403, "expired": 400, "csrf": 400, "too_large": 413, "invalid": 400}
@@ -107,18 +108,20 @@ def _text(questionnaire: Questionnaire):
     return lambda mapping: questionnaire.text(mapping, lang)
 
 
-def _visible(questionnaire: Questionnaire, section: Section, answers: dict) -> list:
-    return [q for q in section.questions if questionnaire.is_visible(q, answers)]
+def _visible(questionnaire: Questionnaire, page: Page, answers: dict) -> list[tuple[Section, list[Question]]]:
+    """The page's sections with their questions that are shown, given the answers so far."""
+    shown = [(s, [q for q in s.questions if questionnaire.is_visible(q, answers)]) for s in page]
+    return [(s, questions) for s, questions in shown if questions]
 
 
-def _step(questionnaire: Questionnaire, answers: dict, page: int, direction: int) -> str:
+def _step(questionnaire: Questionnaire, answers: dict, number: int, direction: int) -> str:
     """The next page in `direction` that has a visible question; the review past the end."""
-    sections = questionnaire.sections
-    page += direction
-    while 1 <= page <= len(sections):
-        if _visible(questionnaire, sections[page - 1], answers):
-            return url_for(".page", number=page)
-        page += direction
+    pages = pages_of(questionnaire)
+    number += direction
+    while 1 <= number <= len(pages):
+        if _visible(questionnaire, pages[number - 1], answers):
+            return url_for(".page", number=number)
+        number += direction
     return url_for(".review") if direction > 0 else url_for(".welcome")
 
 
@@ -146,20 +149,18 @@ def page(number: int):
     if not isinstance(current, InProgress):
         return current
     questionnaire = current.questionnaire
-    if not 1 <= number <= len(questionnaire.sections):
+    pages = pages_of(questionnaire)
+    if not 1 <= number <= len(pages):
         abort(404)
-    section = questionnaire.sections[number - 1]
     answers = dict(session.get("a", {}))
-    questions = _visible(questionnaire, section, answers)
-    if not questions:
+    shown = _visible(questionnaire, pages[number - 1], answers)
+    if not shown:
         return redirect(_step(questionnaire, answers, number, +1))
-    text = _text(questionnaire)
+    questions = [q for _, section_questions in shown for q in section_questions]
     if request.method == "POST":
         form = page_form(questionnaire, questions, _language(), answers, formdata=request.form)
         if not form.validate():
-            if form.csrf_token.errors:
-                return problem("csrf")
-            return _render_page(form, questionnaire, section, number, text), 400
+            return _render_page(form, questionnaire, shown, number), 400
         for question in questions:
             answers.pop(question.id, None)
         answers.update(answers_from(form, questions))
@@ -167,20 +168,20 @@ def page(number: int):
         direction = -1 if form.back.data else +1
         return redirect(_step(questionnaire, session["a"], number, direction))
     form = page_form(questionnaire, questions, _language(), answers)
-    return _render_page(form, questionnaire, section, number, text)
+    return _render_page(form, questionnaire, shown, number)
 
 
-def _render_page(form, questionnaire: Questionnaire, section: Section, number: int, text):
-    pages = [i for i, s in enumerate(questionnaire.sections, start=1) if _visible(questionnaire, s, session.get("a", {}))]
-    position = pages.index(number) + 1 if number in pages else number
+def _render_page(form, questionnaire: Questionnaire, shown, number: int):
+    answers = session.get("a", {})
+    numbers = [n for n, p in enumerate(pages_of(questionnaire), start=1) if _visible(questionnaire, p, answers)]
     return render_template(
         "respond/page.html",
         form=form,
-        section=section,
-        text=text,
+        shown=shown,
+        text=_text(questionnaire),
         number=number,
-        position=position,
-        total=len(pages),
+        position=numbers.index(number) + 1 if number in numbers else number,
+        total=len(numbers),
         questionnaire=questionnaire,
     )
 
@@ -194,8 +195,8 @@ def review():
     answers = questionnaire.visible_answers(session.get("a", {}))
     text = _text(questionnaire)
     rows = []
-    for number, section in enumerate(questionnaire.sections, start=1):
-        for question in _visible(questionnaire, section, answers):
+    for number, page_sections in enumerate(pages_of(questionnaire), start=1):
+        for question in (q for _, questions in _visible(questionnaire, page_sections, answers) for q in questions):
             chosen = answers.get(question.id)
             codes = chosen if isinstance(chosen, list) else [chosen] if chosen else []
             labels = [text(o.text) for o in question.options if o.code in codes]
@@ -206,7 +207,7 @@ def review():
         form=SubmitAnswersForm(),
         questionnaire=questionnaire,
         text=text,
-        back=_step(questionnaire, answers, len(questionnaire.sections) + 1, -1),
+        back=_step(questionnaire, answers, len(pages_of(questionnaire)) + 1, -1),
     )
 
 

@@ -115,10 +115,12 @@ def phone(browser):
 
 @pytest.fixture
 def slip(app, live_url, make_wave, issue_codes):
-    """A fresh code of an open wave and its QR URL (as printed on the slip)."""
+    """A fresh code of an open wave and its QR URL (as printed on the slip).
+
+    The AGG questionnaire: its follow-up questions depend on the first answer, so it has several pages."""
     from survey.issuing import slip_url
 
-    code = issue_codes(make_wave(), 1)[0]
+    code = issue_codes(make_wave("agg-discrimination"), 1)[0]
     with app.app_context():
         url = slip_url(code)
     assert url == f"{live_url}/s#{code}"
@@ -143,21 +145,21 @@ def _answer_first_page_then_submit(page, app) -> None:
     with page.expect_navigation():
         page.get_by_role("link", name="Befragung beginnen").click()
     assert _path(page) == "/q/1"
-    radio = page.locator('input[name="q_own_citizenship_at_birth"][value="no"]')
+    radio = page.locator('input[name="q_experienced_discrimination"][value="yes"]')
     page.locator("label.option", has=radio).tap()  # a finger on the label, not the small circle
     assert radio.is_checked()
     _submit(page, "next")
     assert _path(page) == "/q/2"
     _submit(page, "back")
     assert _path(page) == "/q/1"
-    assert page.locator('input[name="q_own_citizenship_at_birth"][value="no"]').is_checked()
+    assert page.locator('input[name="q_experienced_discrimination"][value="yes"]').is_checked()
     for _ in range(10):
         if _path(page) == "/review":
             break
         _submit(page, "next")
     assert _path(page) == "/review"
-    answer = page.locator("dt", has_text="Hatten Sie bei Ihrer Geburt").locator("xpath=following-sibling::dd[1]")
-    assert answer.inner_text().startswith("Nein")
+    answer = page.locator("dt", has_text="Haben Sie in den letzten 24 Monaten bei der Arbeit").first.locator("xpath=following-sibling::dd[1]")
+    assert answer.inner_text().startswith("Ja")
     with page.expect_navigation():
         page.get_by_role("button", name="Antworten absenden").click()
     assert _path(page) == "/thanks"

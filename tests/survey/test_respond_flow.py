@@ -52,17 +52,40 @@ def test_every_question_can_be_skipped(app, client, make_wave, issue_codes, resp
 
 
 def test_back_and_forward_keep_answers(app, client, make_wave, issue_codes):
-    wave = make_wave()
+    wave = make_wave("agg-discrimination")
     code = issue_codes(wave, 1)[0]
     client.post("/", data={"code": code, "csrf_token": csrf_of(client.get("/").text)})
     page1 = client.get("/q/1")
-    client.post("/q/1", data={"csrf_token": csrf_of(page1.text), "q_own_citizenship_at_birth": "no", "next": "x"})
+    client.post("/q/1", data={"csrf_token": csrf_of(page1.text), "q_experienced_discrimination": "yes", "next": "x"})
     page2 = client.get("/q/2")
-    back = client.post("/q/2", data={"csrf_token": csrf_of(page2.text), "q_mother_immigrated": "yes", "back": "x"})
+    assert "q_grounds" in page2.text  # the follow-up questions appear because of the first answer
+    back = client.post("/q/2", data={"csrf_token": csrf_of(page2.text), "q_grounds": ["age", "gender"], "back": "x"})
     assert back.headers["Location"].endswith("/q/1")
-    again = client.get("/q/1").text
-    assert re.search(r'value="no"[^>]*checked|checked[^>]*value="no"', again)
-    assert re.search(r'value="yes"[^>]*checked|checked[^>]*value="yes"', client.get("/q/2").text)
+    assert re.search(r'value="yes" checked', client.get("/q/1").text)
+    again = client.get("/q/2").text
+    assert re.search(r'value="age" checked', again) and re.search(r'value="gender" checked', again)
+
+
+def test_follow_up_pages_are_skipped_when_they_do_not_apply(app, client, make_wave, issue_codes):
+    wave = make_wave("agg-discrimination")
+    code = issue_codes(wave, 1)[0]
+    client.post("/", data={"code": code, "csrf_token": csrf_of(client.get("/").text)})
+    page1 = client.get("/q/1")
+    posted = client.post("/q/1", data={"csrf_token": csrf_of(page1.text), "q_experienced_discrimination": "no", "next": "x"})
+    assert posted.headers["Location"].endswith("/q/3")
+    page3 = client.get("/q/3").text
+    assert "q_reasons_not_used" not in page3 and "q_respect_climate" in page3
+    assert "Seite 2 von 2" in page3
+
+
+def test_a_short_questionnaire_fits_on_one_page(app, client, make_wave, issue_codes):
+    wave = make_wave()
+    code = issue_codes(wave, 1)[0]
+    client.post("/", data={"code": code, "csrf_token": csrf_of(client.get("/").text)})
+    page = client.get("/q/1").text
+    assert len(set(re.findall(r'name="(q_[a-z_]+)"', page))) == 6
+    posted = client.post("/q/1", data={"csrf_token": csrf_of(page), "next": "x"})
+    assert posted.headers["Location"].endswith("/review")
 
 
 def test_a_tampered_option_is_refused_and_stores_nothing(app, client, make_wave, issue_codes):
