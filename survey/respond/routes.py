@@ -83,8 +83,8 @@ class InProgress:
 def _current(verify: bool = False) -> InProgress | tuple:
     """The respondent's redeemed code, or the page that explains why there is none.
 
-    With `verify`, the database confirms that the code is unused and the wave open (on entry, on
-    the review page and at submit). Question pages trust the encrypted session and need no query;
+    With `verify`, the database confirms that the code is unused and the wave open (on the review
+    page and at submit; the code entry checks it too). Question pages trust the encrypted session and need no query;
     submit re-checks everything anyway."""
     if "d" not in session or "w" not in session:
         return problem("expired")
@@ -127,7 +127,7 @@ def _step(questionnaire: Questionnaire, answers: dict, number: int, direction: i
 
 @bp.route("/welcome")
 def welcome():
-    current = _current(verify=True)
+    current = _current()  # the code was checked a moment ago, when it was entered
     if not isinstance(current, InProgress):
         return current
     questionnaire = current.questionnaire
