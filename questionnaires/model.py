@@ -85,7 +85,8 @@ class Question:
 
 @dataclass(frozen=True)
 class Section:
-    """One page of the flow; conditions only look back to earlier pages."""
+    """A titled group of questions; conditions look back only to earlier sections, so a page break
+    can always be placed before a section whose questions depend on answers (no JavaScript needed)."""
 
     id: str
     title: Text
