@@ -98,6 +98,7 @@ def test_a_tampered_option_is_refused_and_stores_nothing(app, client, make_wave,
     )
     assert response.status_code == 400
     assert "passt nicht" in response.text
+    assert "Not a valid choice" not in response.text  # the field's own message is in German too
     review = client.get("/review")
     client.post("/submit", data={"csrf_token": csrf_of(review.text)})
     assert count_rows(app, "pool") == 1  # submitted without the tampered answer...
