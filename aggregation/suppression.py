@@ -1,0 +1,233 @@
+"""Secondary suppression: the cheapest set of extra secret cells that protects every sensitive cell.
+
+An integer program (SciPy `milp`, HiGHS) chooses which cells to suppress. It starts from the
+necessary condition that no secret cell stands alone in an equation (it could be computed). Then
+the attacker's linear program is solved for every sensitive cell under the chosen pattern; where a
+cell is still exposed, the program's dual gives a capacity constraint (Fischetti and
+Salazar-González, 2000) that every protecting pattern satisfies and the current one violates, and
+the integer program is solved again. The loop ends with a pattern that the attacker audit accepts
+and that is the cheapest such pattern.
+
+A primary cell is safe if the attacker cannot rule out either 0 or a value ≥ k, so the program
+carries one binary per primary cell choosing which of the two directions it protects.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import LinearConstraint, linprog, milp
+from scipy.sparse import coo_array, csr_array
+
+from .audit import Bounds, attacker_bounds, components
+from .rules import CannotProtect, Requirement
+from .system import CellSystem
+
+#: Suppressing a margin hides a whole row or column: each summed dimension multiplies the cost.
+MARGIN_COST_FACTOR = 10.0
+
+
+@dataclass(frozen=True)
+class Suppression:
+    suppressed: np.ndarray
+    bounds: Bounds
+    cost: float
+    rounds: int
+
+
+def cell_costs(system: CellSystem, random_state: int | None = 0) -> np.ndarray:
+    """Few and small cells first (1 + count), margins expensive; a tiny seeded jitter breaks ties
+    reproducibly, so the same table and `random_state` always give the same pattern."""
+    rng = np.random.default_rng(random_state)
+    base = (1.0 + system.values) * MARGIN_COST_FACTOR ** system.margin_depth
+    return base * (1.0 + 1e-6 * rng.random(system.size))
+
+
+def suppress(
+    system: CellSystem,
+    sensitive: Mapping[int, Sequence[Requirement]],
+    min_count: int,
+    *,
+    costs: np.ndarray | None = None,
+    fixed: np.ndarray | None = None,
+    random_state: int | None = 0,
+    max_rounds: int = 500,
+    time_limit: float = 120.0,
+) -> Suppression:
+    """Suppress every sensitive cell plus the cheapest secondary set; `fixed` forces more cells."""
+    n = system.size
+    costs = cell_costs(system, random_state) if costs is None else costs
+    # One clause per requirement: satisfied if the attacker's reach upwards or downwards is enough.
+    clauses = [(cell, *r.needs(min_count)) for cell, reqs in sensitive.items() for r in reqs]
+    chooser_of = {}
+    for i, (cell, up, down) in enumerate(clauses):
+        if up and down:
+            chooser_of[i] = n + len(chooser_of)
+    width = n + len(chooser_of)
+    lower = np.zeros(width)
+    upper = np.ones(width)
+    lower[list(sensitive)] = 1
+    if fixed is not None:
+        lower[:n][np.asarray(fixed, dtype=bool)] = 1
+    # How far each cell could move if it were secret: down to 0, up to the largest count.
+    room_up = float(system.values.max()) - system.values
+    room_down = system.values.astype(float)
+    cuts = _Cuts(width)
+    pairing = _pairing_constraints(system, width)
+    neighbours = system.neighbours()
+    for rounds in range(1, max_rounds + 1):
+        suppressed = _solve(np.concatenate([costs, np.zeros(len(chooser_of))]), lower, upper, pairing, cuts, time_limit, n)
+        exposed = 0
+        by_cell: dict[int, list[int]] = {}
+        for i, (cell, _, _) in enumerate(clauses):
+            by_cell.setdefault(cell, []).append(i)
+        for group in components(system, suppressed):
+            targets = [c for c in group if c in by_cell]
+            if not targets:
+                continue
+            region = sorted(set(group).union(*(neighbours[c] for c in group)))
+            for cell in targets:
+                reach_up, cut_up = _reach(system, suppressed, region, cell, +1, room_up, room_down)
+                reach_down, cut_down = _reach(system, suppressed, region, cell, -1, room_up, room_down)
+                for i in by_cell[cell]:
+                    _, up, down = clauses[i]
+                    if (up and reach_up >= up - 1e-7) or (down and reach_down >= down - 1e-7):
+                        continue
+                    exposed += 1
+                    if i in chooser_of:  # either direction will do: the binary says which is demanded
+                        cuts.add(cut_up, rhs=0.0, chooser=(chooser_of[i], up))
+                        cuts.add(cut_down, rhs=float(down), chooser=(chooser_of[i], -down))
+                    elif up:
+                        cuts.add(cut_up, rhs=float(up))
+                    else:
+                        cuts.add(cut_down, rhs=float(down))
+        if not exposed:
+            bounds = attacker_bounds(system, suppressed)
+            _verify(system, sensitive, bounds, min_count)
+            return Suppression(suppressed, bounds, float(costs[suppressed].sum()), rounds)
+    raise CannotProtect(f"no protecting pattern found within {max_rounds} rounds")
+
+
+class _Cuts:
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.rows: list[np.ndarray] = []
+        self.rhs: list[float] = []
+
+    def add(self, coefficients: np.ndarray, rhs: float, chooser: tuple[int, float] | None = None) -> None:
+        row = np.zeros(self.width)
+        row[: len(coefficients)] = coefficients
+        if chooser is not None:
+            row[chooser[0]] = -chooser[1]
+        if not row.any() and rhs > 0:
+            raise CannotProtect("a sensitive cell cannot be protected by any suppression pattern")
+        self.rows.append(row)
+        self.rhs.append(rhs)
+
+
+def _reach(
+    system: CellSystem,
+    suppressed: np.ndarray,
+    region: list[int],
+    cell: int,
+    direction: int,
+    room_up: np.ndarray,
+    room_down: np.ndarray,
+) -> tuple[float, np.ndarray]:
+    """How far the attacker must allow `cell` to move in `direction`, and the capacity cut.
+
+    Variables are the deviations z of the region's cells from their true values; a published cell
+    cannot move, a secret one can move within [-room_down, room_up]; every equation of the region
+    must keep holding. The optimum of max direction·z_cell is the reach. Weak duality turns its
+    dual into a constraint on any pattern x: sum_j (α_j·room_up_j + β_j·room_down_j)·x_j ≥ need."""
+    position = {c: i for i, c in enumerate(region)}
+    rows, cols, data = [], [], []
+    row = 0
+    for total, parts in system.equations:
+        members = [(total, -1.0)] + [(p, 1.0) for p in parts]
+        if not all(c in position for c, _ in members) or not any(suppressed[c] for c, _ in members):
+            continue
+        for c, sign in members:
+            rows.append(row)
+            cols.append(position[c])
+            data.append(sign)
+        row += 1
+    matrix = csr_array((data, (rows, cols)), shape=(row, len(region)))
+    secret = suppressed[region]
+    bounds = list(
+        zip(np.where(secret, -room_down[region], 0.0), np.where(secret, room_up[region], 0.0))
+    )
+    objective = np.zeros(len(region))
+    objective[position[cell]] = -float(direction)
+    result = linprog(objective, A_eq=matrix if row else None, b_eq=np.zeros(row) if row else None,
+                     bounds=bounds, method="highs")
+    if result.status != 0:
+        raise RuntimeError(f"attacker program failed for {system.label(cell)}: {result.message}")
+    alpha = -np.asarray(result.upper.marginals)
+    beta = np.asarray(result.lower.marginals)
+    cut = np.zeros(system.size)
+    cut[region] = np.maximum(alpha, 0) * room_up[region] + np.maximum(beta, 0) * room_down[region]
+    return -result.fun, cut
+
+
+def _pairing_constraints(system: CellSystem, width: int) -> csr_array:
+    """For every equation and every cell in it: if the cell is secret, another cell of it is too."""
+    rows, cols, data = [], [], []
+    row = 0
+    for total, parts in system.equations:
+        members = (total, *parts)
+        for cell in members:
+            for other in members:
+                rows.append(row)
+                cols.append(other)
+                data.append(-1.0 if other == cell else 1.0)
+            row += 1
+    return coo_array((data, (rows, cols)), shape=(row, width)).tocsr()
+
+
+def _solve(
+    costs: np.ndarray, lower: np.ndarray, upper: np.ndarray, pairing, cuts: _Cuts, time_limit: float, cells: int
+) -> np.ndarray:
+    constraints = [LinearConstraint(pairing, lb=0, ub=np.inf)] if pairing.shape[0] else []
+    if cuts.rows:
+        constraints.append(LinearConstraint(csr_array(np.vstack(cuts.rows)), lb=np.asarray(cuts.rhs), ub=np.inf))
+    with _quiet_stdout():
+        result = milp(
+            costs,
+            constraints=constraints,
+            integrality=np.ones_like(costs),
+            bounds=(lower, upper),
+            options={"time_limit": time_limit, "disp": False},
+        )
+    if result.x is None:
+        raise CannotProtect(f"the suppression program has no solution ({result.message})")
+    return result.x[:cells] > 0.5
+
+
+def _verify(system: CellSystem, sensitive: Mapping[int, Sequence[Requirement]], bounds: Bounds, min_count: int) -> None:
+    """The final word belongs to the audit, in whole numbers, not to the optimiser's tolerances."""
+    for cell, requirements in sensitive.items():
+        lower, upper = bounds[cell]
+        for requirement in requirements:
+            if not requirement.satisfied(lower, upper, min_count):
+                raise CannotProtect(f"{system.label(cell)}: {requirement.describe(lower, upper, min_count)}")
+
+
+@contextmanager
+def _quiet_stdout():
+    """HiGHS's MIP solver prints progress lines from C++ straight to file descriptor 1."""
+    try:
+        fd = os.dup(1)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(fd, 1)
+        os.close(fd)
