@@ -9,7 +9,7 @@ import numpy as np
 from .rules import Requirement, Rules, requirements
 from .suppression import suppress
 from .system import CellSystem, system_of
-from .tables import Key, Table
+from .tables import TOTAL, Key, Table
 
 STATUSES = ("safe", "zero", "primary", "group", "secondary")
 
@@ -54,7 +54,11 @@ def protect(tables: Sequence[Table], rules: Rules, *, random_state: int | None =
             cell = system.index[(table.id, key)]
             sensitive.setdefault(cell, [])
             sensitive[cell].extend(r for r in found if r not in sensitive[cell])
-    result = suppress(system, sensitive, rules.min_count, random_state=random_state)
+    # The grand total is the number of respondents: published with every release, never secret.
+    grand_totals = np.zeros(system.size, dtype=bool)
+    for table in tables:
+        grand_totals[system.index[(table.id, tuple(TOTAL for _ in table.dimensions))]] = True
+    result = suppress(system, sensitive, rules.min_count, published=grand_totals, random_state=random_state)
     protected = [
         ProtectedTable(table, {key: _cell(system, result, sensitive, table, key) for key in table.keys})
         for table in tables

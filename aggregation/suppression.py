@@ -53,11 +53,13 @@ def suppress(
     *,
     costs: np.ndarray | None = None,
     fixed: np.ndarray | None = None,
+    published: np.ndarray | None = None,
     random_state: int | None = 0,
     max_rounds: int = 500,
     time_limit: float = 120.0,
 ) -> Suppression:
-    """Suppress every sensitive cell plus the cheapest secondary set; `fixed` forces more cells."""
+    """Suppress every sensitive cell plus the cheapest secondary set; `fixed` forces more cells
+    secret, `published` keeps cells public (e.g. the grand total: the number of respondents)."""
     n = system.size
     costs = cell_costs(system, random_state) if costs is None else costs
     # One clause per requirement: satisfied if the attacker's reach upwards or downwards is enough.
@@ -72,6 +74,11 @@ def suppress(
     lower[list(sensitive)] = 1
     if fixed is not None:
         lower[:n][np.asarray(fixed, dtype=bool)] = 1
+    if published is not None:
+        upper[:n][np.asarray(published, dtype=bool)] = 0
+        clash = np.flatnonzero(lower[:n] > upper[:n])
+        if len(clash):
+            raise CannotProtect(f"{system.label(int(clash[0]))} must be secret but is always published")
     # How far each cell could move if it were secret: down to 0, up to the largest count.
     room_up = float(system.values.max()) - system.values
     room_down = system.values.astype(float)

@@ -52,3 +52,14 @@ def test_tables_sharing_cells_are_one_system_and_protected_consistently():
         twin = by_department.cells[(key[0], TOTAL, key[1])]
         assert (cell.count, cell.status) == (twin.count, twin.status)
     assert by_department.cells[("medium", "32", "yes")].status == "primary"
+
+
+def test_a_table_that_cannot_be_protected_is_refused_with_a_reason():
+    from aggregation import CannotProtect
+
+    tiny = build_table("tiny", [ANSWER], {("yes",): 2, ("no",): 1})
+    with pytest.raises(CannotProtect, match="always published"):
+        protect([tiny], Rules())  # three respondents in all: the published total is itself below k
+    lonely = build_table("lonely", [Dimension.flat("answer", ["yes"])], {("yes",): 7})
+    with pytest.raises(CannotProtect):
+        protect([lonely], Rules())  # one answer category only: the published total gives it away
