@@ -83,7 +83,10 @@ def suppress(
     room_up = float(system.values.max()) - system.values
     room_down = system.values.astype(float)
     cuts = _Cuts(width)
-    pairing = _pairing_constraints(system, width)
+    # A cell forced secret that needs no protection of its own (a change between releases, an
+    # earlier release's secondary cell) may well be computable; only free and sensitive cells pair.
+    paired = (lower[:n] == 0) | np.isin(np.arange(n), list(sensitive))
+    pairing = _pairing_constraints(system, width, paired)
     neighbours = system.neighbours()
     for rounds in range(1, max_rounds + 1):
         suppressed = _solve(np.concatenate([costs, np.zeros(len(chooser_of))]), lower, upper, pairing, cuts, time_limit, n)
@@ -180,13 +183,15 @@ def _reach(
     return -result.fun, cut
 
 
-def _pairing_constraints(system: CellSystem, width: int) -> csr_array:
-    """For every equation and every cell in it: if the cell is secret, another cell of it is too."""
+def _pairing_constraints(system: CellSystem, width: int, paired: np.ndarray) -> csr_array:
+    """For every equation and every (paired) cell in it: if the cell is secret, another cell of it is too."""
     rows, cols, data = [], [], []
     row = 0
     for total, parts in system.equations:
         members = (total, *parts)
         for cell in members:
+            if not paired[cell]:
+                continue
             for other in members:
                 rows.append(row)
                 cols.append(other)

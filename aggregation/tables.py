@@ -77,6 +77,8 @@ class Table:
     id: str
     dimensions: tuple[Dimension, ...]
     counts: Mapping[Key, int] = field(repr=False)
+    #: Which population the counts describe: tables of one release share it, releases differ.
+    population: str = ""
 
     @property
     def keys(self) -> tuple[Key, ...]:
@@ -105,7 +107,13 @@ class Table:
         """What a cell counts, independent of the table: (dimension, node) pairs other than Total.
 
         Two tables of the same population agree on every cell with the same identity."""
-        return frozenset((d.name, node) for d, node in zip(self.dimensions, key) if node != TOTAL)
+        return frozenset((d.name, node) for d, node in zip(self.dimensions, key) if node != TOTAL) | {
+            ("", self.population)
+        }
+
+    def what(self, key: Key) -> frozenset[tuple[str, str]]:
+        """The cell's identity without the population: the same cell in another release."""
+        return self.cell_identity(key) - {("", self.population)}
 
 
 def build_table(table_id: str, dimensions: Sequence[Dimension], inner: Mapping[Key, int]) -> Table:
