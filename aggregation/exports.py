@@ -41,6 +41,7 @@ __all__ = [
     "legend",
     "long_frame",
     "published_status",
+    "sheet_names",
     "write_chart",
     "write_table_csv",
     "write_xlsx",
@@ -67,6 +68,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "nothing_key": "nichts vorhanden (-)",
         "see_legend": "Zeichenerklärung: siehe Blatt „Legende“.",
         "table": "Tabelle",
+        "yes": "ja",
+        "no": "nein",
         "secret": "Geheimhaltung: Zahlenwert unterdrückt, damit keine befragte Person erkennbar wird",
         "nothing": "nichts vorhanden (genau null)",
         "totals": "Summen enthalten auch die geheim gehaltenen Werte; "
@@ -85,6 +88,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "nothing_key": "nothing (-)",
         "see_legend": 'Symbols: see sheet "Legend".',
         "table": "Table",
+        "yes": "yes",
+        "no": "no",
         "secret": "secret: value suppressed so that no respondent can be identified",
         "nothing": "nothing (a true zero)",
         "totals": "Totals include the secret values, so they can exceed the sum of the numbers shown",
@@ -185,7 +190,9 @@ def long_frame(protected: ProtectedTable, labels: TableLabels, *, lang: str = "d
     return frame
 
 
-def write_table_csv(protected: ProtectedTable, labels: TableLabels, path: str | os.PathLike[str], *, lang: str = "de") -> Path:
+def write_table_csv(
+    protected: ProtectedTable, labels: TableLabels, path: str | os.PathLike[str], *, lang: str = "de"
+) -> Path:
     """The machine-readable release of one table: long format, one row per cell, margins included.
 
     UTF-8 without BOM, comma-separated, header row, "\\n" line ends. Columns, in order:
@@ -256,7 +263,7 @@ def write_xlsx(
         workbook.create_sheet(text["parameters_sheet"]),
         title,
         (text["parameter"], text["value"]),
-        [(str(k), _parameter_value(v)) for k, v in parameters.items()],
+        [(str(k), _parameter_value(v, lang)) for k, v in parameters.items()],
         right=True,
     )
     workbook.active = 0
@@ -306,11 +313,11 @@ def sheet_names(table_ids: Sequence[str], *, reserved: Sequence[str] = (), lang:
     return result
 
 
-def _parameter_value(value: object) -> object:
+def _parameter_value(value: object, lang: str) -> object:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return str(value).lower()
+        return _text(lang)["yes" if value else "no"]
     if isinstance(value, int):
         return value if abs(value) < 10**15 else str(value)  # Excel keeps 15 digits
     if isinstance(value, float):
@@ -375,7 +382,7 @@ def _cross_tab_sheet(ws: Worksheet, protected: ProtectedTable, labels: TableLabe
         row += 1
     put(row, 1, labels.dimension(row_dim.name), bold=True)
     for column, node in enumerate(col_nodes, start=2):
-        heading = text["count"] if node is None else labels.category(col_dim.name, node, lang)  # type: ignore[union-attr]
+        heading = text["count"] if col_dim is None or node is None else labels.category(col_dim.name, node, lang)
         put(row, column, heading, bold=True, right=True)
     row += 1
     ws.freeze_panes = ws.cell(row=row, column=2).coordinate
@@ -391,7 +398,7 @@ def _cross_tab_sheet(ws: Worksheet, protected: ProtectedTable, labels: TableLabe
             indent = max(row_depth[node] - 1, 0)
             put(row, 1, labels.category(row_dim.name, node, lang), bold=margin, indent=indent)
             for column, col_node in enumerate(col_nodes, start=2):
-                key: Key = (node,) + ((block,) if block is not None else ()) + ((col_node,) if col_node is not None else ())
+                key: Key = (node, *(n for n in (block, col_node) if n is not None))
                 cell = protected.cells[key]
                 bold = margin or (col_dim is not None and col_node in col_dim.children)
                 value: object = cell.count if cell.count else display_value(cell)
@@ -405,13 +412,12 @@ def _cross_tab_sheet(ws: Worksheet, protected: ProtectedTable, labels: TableLabe
 
 def _two_column_sheet(ws: Worksheet, title: str, headings: tuple[str, str], rows: Sequence[tuple[str, object]],
                       *, right: bool) -> None:
-    put = lambda r, c, v, **s: _put(ws, r, c, v, **s)  # noqa: E731
-    put(1, 1, title, bold=True, size=12)
-    put(3, 1, headings[0], bold=True)
-    put(3, 2, headings[1], bold=True)
+    _put(ws, 1, 1, title, bold=True, size=12)
+    _put(ws, 3, 1, headings[0], bold=True)
+    _put(ws, 3, 2, headings[1], bold=True)
     for offset, (name, value) in enumerate(rows, start=4):
-        put(offset, 1, name)
-        put(offset, 2, value, right=right and not isinstance(value, str))
+        _put(ws, offset, 1, name)
+        _put(ws, offset, 2, value, right=right and not isinstance(value, str))
     ws.freeze_panes = "A4"
     first = max([len(headings[0]), *(len(str(n)) for n, _ in rows)])
     second = max([len(headings[1]), *(len(str(v)) for _, v in rows)])
@@ -448,7 +454,7 @@ def write_chart(
     panels: Sequence[str | None] = panel_dim.leaves if panel_dim else (None,)
 
     def key(group: str, panel: str | None, colour: str | None) -> Key:
-        return (group,) + ((panel,) if panel is not None else ()) + ((colour,) if colour is not None else ())
+        return (group, *(n for n in (panel, colour) if n is not None))
 
     inner = [protected.cells[key(g, p, c)] for g in groups for p in panels for c in colours]
     top = max([c.count for c in inner if c.count is not None] + [1])
@@ -493,9 +499,9 @@ def write_chart(
             ax.spines[["top", "right"]].set_visible(False)
             ax.grid(axis="x", color="#E0E0E0", linewidth=0.6)
             ax.set_axisbelow(True)
-            if panel is not None:
-                ax.set_title(f"{labels.dimension(panel_dim.name)}: {labels.category(panel_dim.name, panel, lang)}",  # type: ignore[union-attr]
-                             fontsize=10, loc="left")
+            if panel_dim is not None and panel is not None:
+                heading = f"{labels.dimension(panel_dim.name)}: {labels.category(panel_dim.name, panel, lang)}"
+                ax.set_title(heading, fontsize=10, loc="left")
         axes[-1].set_xlabel(text["count"])
         handles: list[Any] = []
         if colour_dim is not None:

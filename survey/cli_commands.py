@@ -215,4 +215,4 @@ def audit_command(as_json: bool) -> None:
         sys.exit(1)
 
 
-from . import cli_tables, demo  # noqa: E402,F401  (register `tables` and `demo`)
+from . import cli_releases, cli_tables, demo  # noqa: E402,F401  (register their commands)

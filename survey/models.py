@@ -107,3 +107,24 @@ class Response(db.Model):
     wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"))
     stratum_id: Mapped[int] = mapped_column(ForeignKey("strata.id"))
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Release(db.Model):
+    """One published release of a wave: what was published, for which population, and file hashes.
+
+    Append-only: database triggers refuse UPDATE and DELETE. The true counts of every cell,
+    secret ones included, are kept sealed to the Statistics Office key, so that later releases can
+    be audited against this one without keeping anything readable."""
+
+    __tablename__ = "releases"
+    __table_args__ = (UniqueConstraint("wave_id", "number", name="uq_releases_wave_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"))
+    number: Mapped[int]
+    questionnaire_hash: Mapped[str] = mapped_column(String(64))
+    respondents: Mapped[int]
+    parameters_json: Mapped[str] = mapped_column(Text)
+    published_json: Mapped[str] = mapped_column(Text)
+    files_json: Mapped[str] = mapped_column(Text)
+    sealed_counts: Mapped[bytes] = mapped_column(LargeBinary)

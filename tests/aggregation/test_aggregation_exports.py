@@ -143,15 +143,18 @@ def test_csv_round_trips_with_codes_labels_parents_and_empty_secret_counts(tmp_p
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         counts = pd.read_csv(path, usecols=["count"], dtype={"count": "Int64"})["count"]
         dims = protected.table.dimensions
-        assert list(frame.columns) == ["table", *[c for d in dims for c in (d.name, f"{d.name}_label", f"{d.name}_parent")],
-                                       "count", "status"]
+        per_dimension = [c for d in dims for c in (d.name, f"{d.name}_label", f"{d.name}_parent")]
+        assert list(frame.columns) == ["table", *per_dimension, "count", "status"]
         assert len(frame) == len(protected.cells)
         assert (counts.isna() == (frame["status"] == "secret")).all()
         assert set(frame["status"]) <= {"safe", "zero", "secret"}
         for i, key in enumerate(protected.table.keys):
             assert tuple(frame.loc[i, [d.name for d in dims]]) == key
             cell = protected.cells[key]
-            assert (pd.NA if cell.count is None else cell.count) is counts[i] or counts[i] == cell.count
+            if cell.count is None:
+                assert counts.isna()[i]
+            else:
+                assert counts[i] == cell.count
     rows = pd.read_csv(tmp_path / "answer_by_department_and_group.csv", dtype=str, keep_default_na=False)
     row = rows[(rows["department"] == "32") & (rows["group"] == "medium") & (rows["answer"] == "yes")].iloc[0]
     assert (row["department_label"], row["department_parent"], row["count"], row["status"]) == (
@@ -219,7 +222,7 @@ def test_xlsx_legend_and_parameter_sheets_in_both_languages(tmp_path, marital):
         rows = list(workbook[legend_name].iter_rows(min_row=4, values_only=True))
         assert rows == legend(lang)
         parameters = dict(workbook[parameter_name].iter_rows(min_row=4, values_only=True))
-        assert parameters == {**PARAMETERS, "group_rule": "false"}
+        assert parameters == {**PARAMETERS, "group_rule": {"de": "nein", "en": "no"}[lang]}
         assert workbook.worksheets[0]["A5"].value == total
 
 
@@ -233,7 +236,8 @@ def test_sheet_names_are_excel_safe_and_unique_even_for_long_similar_ids(tmp_pat
     assert len({n.casefold() for n in [*names, "legende", "parameter"]}) == len(ids) + 2
     assert names[:4] == ["employees_by_department_and_sat", "employees_by_department_and (2)",
                          "EMPLOYEES_BY_DEPARTMENT_AND (3)", "a_b_c_d__e_"]
-    tables = [(dataclasses.replace(marital, table=dataclasses.replace(marital.table, id=i)), MARITAL_LABELS) for i in ids]
+    renamed = [dataclasses.replace(marital, table=dataclasses.replace(marital.table, id=i)) for i in ids]
+    tables = [(protected, MARITAL_LABELS) for protected in renamed]
     workbook = openpyxl.load_workbook(write_xlsx(tables, tmp_path / "many.xlsx", parameters={}, title="t"))
     assert workbook.sheetnames == [*names, "Legende", "Parameter"]
 
@@ -287,3 +291,25 @@ def test_a_one_dimensional_chart_and_exactly_the_files_asked(tmp_path):
                                                                ["no", "-"]]
     assert ws.freeze_panes == "B4"
     assert "<!-- - -->" in (tmp_path / "chart.svg").read_text(encoding="utf-8")
+
+
+def test_labels_that_look_like_formulas_stay_text(tmp_path, marital):
+    labels = dataclasses.replace(MARITAL_LABELS, title="=HYPERLINK(\"http://x\")",
+                                 category_labels={"sex": {"M": "=1+1", "F": "@F"}})
+    path = write_xlsx([(marital, labels)], tmp_path / "book.xlsx", parameters={"note": "=2*3"}, title="t")
+    workbook = openpyxl.load_workbook(path)
+    ws = workbook.worksheets[0]
+    assert (ws["A1"].value, ws["C4"].value) == ('=HYPERLINK("http://x")', "=1+1")
+    assert ws["A1"].data_type == ws["C4"].data_type == workbook["Parameter"]["B4"].data_type == "s"
+
+
+def test_charts_leave_global_matplotlib_settings_alone(tmp_path, marital):
+    import matplotlib
+
+    keys = ["svg.hashsalt", "svg.fonttype", "hatch.linewidth", "font.size", "axes.prop_cycle", "figure.figsize"]
+    with matplotlib.rc_context({"svg.hashsalt": "caller", "font.size": 13}):
+        before = {k: matplotlib.rcParams[k] for k in keys}
+        backend = dict.get(matplotlib.rcParams, "backend")  # raw: reading rcParams["backend"] would resolve it
+        write_chart(marital, MARITAL_LABELS, tmp_path / "chart")
+        assert {k: matplotlib.rcParams[k] for k in keys} == before
+        assert dict.get(matplotlib.rcParams, "backend") is backend

@@ -17,6 +17,12 @@ from survey.extensions import db
 from tests.conftest import postgres_url
 from tests.survey.test_audit import test_a_healthy_instance_passes_with_plain_explanations  # noqa: F401
 from tests.survey.test_cli import test_the_schema_matches_the_models  # noqa: F401
+from tests.survey.test_releases import (  # noqa: F401
+    answer,
+    test_a_second_release_cannot_be_subtracted_from_the_first,
+    test_the_release_log_is_append_only,
+    wave,
+)
 from tests.survey.test_respond_flow import test_a_code_works_once_and_its_answers_are_pooled  # noqa: F401
 from tests.survey.test_storage import (  # noqa: F401
     test_a_stored_response_opens_only_with_the_passphrase,

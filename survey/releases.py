@@ -1,0 +1,204 @@
+"""Releases of a wave: decrypt, tabulate, protect against this and every earlier release, publish, log.
+
+Only this module opens stored responses, and only with the Statistics Office passphrase. What
+leaves it is the protected tables (CSV, XLSX, JSON, charts) and an append-only log entry; the true
+counts of secret cells stay sealed to the Statistics Office key inside that entry.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from aggregation import CannotProtect, Dimension, Rules, Table, protect
+from aggregation.exports import TableLabels, legend, published_status, write_chart, write_table_csv, write_xlsx
+from aggregation.frames import NOT_ANSWERED, STRATUM_PREFIX, response_frame, template_tables
+from aggregation.protect import EarlierRelease, ProtectedTable
+from questionnaires import Questionnaire
+
+from .crypto import fingerprint, info_for, open_sealed, seal
+from .extensions import db
+from .keys import key_files, statistics_public_key
+from .models import PoolEntry, Release, Response, Wave
+from .waves import WaveError, get_wave, questionnaire_of
+
+NOT_ANSWERED_LABEL = {"de": "nicht beantwortet", "en": "not answered"}
+
+
+class ReleaseRefused(Exception):
+    """A release that would disclose, or cannot be made; the message says why and what would help."""
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    release: Release
+    directory: Path
+    files: dict[str, str]
+    waiting: int
+
+
+def make_release(
+    wave_id: int, passphrase: str, out_dir: Path, *, min_count: int = 5, random_state: int = 0, lang: str = "de"
+) -> ReleaseResult:
+    wave = get_wave(wave_id)
+    if wave.state == "draft":
+        raise WaveError(f"Wave {wave_id} is a draft; it has no responses to release.")
+    out_dir = Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise ReleaseRefused(f"{out_dir} exists and is not empty; a release is written into a new folder.")
+    questionnaire = questionnaire_of(wave)
+    private = key_files().load_statistics_private(passphrase)
+    rules = Rules(min_count=min_count)
+    strata = {s.id: s.attributes for s in wave.strata}
+    responses = _decrypt(wave, questionnaire, private, strata)
+    tables = template_tables(response_frame(responses, questionnaire), questionnaire, list(strata.values()))
+    earlier_rows = list(db.session.scalars(select(Release).where(Release.wave_id == wave.id).order_by(Release.number)))
+    earlier = [_earlier(row, private) for row in earlier_rows]
+    try:
+        protection = protect(tables, rules, earlier=earlier, random_state=random_state)
+    except CannotProtect as exc:
+        raise ReleaseRefused(f"Release refused: {exc}. Nothing was published.") from None
+    number = len(earlier_rows) + 1
+    parameters = {
+        "wave": wave.id,
+        "wave_name": wave.name,
+        "release": number,
+        "questionnaire": f"{questionnaire.id} v{questionnaire.version}",
+        "questionnaire_hash": questionnaire.hash,
+        "respondents": len(responses),
+        "headcount": sum(s.headcount for s in wave.strata),
+        "min_count": rules.min_count,
+        "group_rule": rules.group_rule,
+        "random_state": random_state,
+        "key_fingerprint": fingerprint(statistics_public_key()),
+        "earlier_releases_audited": len(earlier_rows),
+    }
+    labelled = [(p, _labels(questionnaire, p.table, lang)) for p in protection.tables]
+    files = _write_files(out_dir, labelled, parameters, lang)
+    release = Release(
+        wave_id=wave.id,
+        number=number,
+        questionnaire_hash=questionnaire.hash,
+        respondents=len(responses),
+        parameters_json=json.dumps(parameters, ensure_ascii=False, sort_keys=True),
+        published_json=json.dumps(_published(protection.tables), ensure_ascii=False, sort_keys=True),
+        files_json=json.dumps(files, sort_keys=True),
+        sealed_counts=seal(_true_counts(tables, protection.tables), statistics_public_key(), _info(wave.id, number)),
+    )
+    db.session.add(release)
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        shutil.rmtree(out_dir, ignore_errors=True)  # unlogged files must not stand as a release
+        raise
+    waiting = db.session.query(PoolEntry).filter_by(wave_id=wave.id).count()
+    return ReleaseResult(release, out_dir, files, waiting)
+
+
+def _decrypt(wave: Wave, questionnaire: Questionnaire, private, strata: dict[int, dict[str, str]]):
+    result = []
+    for response in db.session.scalars(select(Response).where(Response.wave_id == wave.id)):
+        payload = open_sealed(response.sealed, private, info_for("response", response.wave_id, response.stratum_id))
+        if payload.get("questionnaire") != questionnaire.hash:
+            raise ReleaseRefused("A stored response belongs to another questionnaire version; the wave was altered.")
+        result.append((strata[response.stratum_id], payload["answers"]))
+    return result
+
+
+def _info(wave_id: int, number: int) -> bytes:
+    return f"wir-survey/release-counts/v1/wave={wave_id}/release={number}".encode("ascii")
+
+
+def _true_counts(tables: list[Table], protected: list[ProtectedTable]) -> dict:
+    """Every cell's true count and whether it was secret, to audit later releases against."""
+    out = {}
+    for table, result in zip(tables, protected):
+        out[table.id] = {
+            "dimensions": [[d.name, {node: list(kids) for node, kids in d.children.items()}] for d in table.dimensions],
+            "cells": [[list(key), table.counts[key], result.cells[key].count is None] for key in table.keys],
+        }
+    return out
+
+
+def _earlier(row: Release, private) -> EarlierRelease:
+    data = open_sealed(row.sealed_counts, private, _info(row.wave_id, row.number))
+    tables, secret = [], set()
+    for table_id, content in data.items():
+        dimensions = tuple(Dimension(name, {k: tuple(v) for k, v in children.items()}) for name, children in content["dimensions"])
+        counts = {tuple(key): value for key, value, _ in content["cells"]}
+        tables.append(Table(table_id, dimensions, counts))
+        secret.update((table_id, tuple(key)) for key, _, hidden in content["cells"] if hidden)
+    return EarlierRelease(tables, frozenset(secret))
+
+
+def _published(protected: list[ProtectedTable]) -> dict:
+    """What left the system: per cell the count or nothing, and safe/zero/secret (never why it is secret)."""
+    return {
+        p.id: [[list(key), cell.count, published_status(cell)] for key, cell in p.cells.items()] for p in protected
+    }
+
+
+def _labels(questionnaire: Questionnaire, table: Table, lang: str) -> TableLabels:
+    template = next(t for t in questionnaire.tables if t.id == table.id)
+    derived = {d.id: d for d in questionnaire.derived}
+    dimension_labels, category_labels = {}, {}
+    for dimension in table.dimensions:
+        name = dimension.name
+        if name.startswith(STRATUM_PREFIX):
+            dimension_labels[name] = name[len(STRATUM_PREFIX) :]
+            continue
+        if name in derived:
+            dimension_labels[name] = questionnaire.text(derived[name].label, lang)
+            category_labels[name] = {o.code: questionnaire.text(o.text, lang) for o in derived[name].categories}
+        else:
+            question = questionnaire.question(name)
+            dimension_labels[name] = questionnaire.text(question.text, lang)
+            category_labels[name] = {o.code: questionnaire.text(o.text, lang) for o in question.options}
+            category_labels[name][NOT_ANSWERED] = NOT_ANSWERED_LABEL.get(lang, NOT_ANSWERED)
+    return TableLabels(questionnaire.text(template.title, lang), dimension_labels, category_labels)
+
+
+def _write_files(out_dir: Path, labelled, parameters: dict, lang: str) -> dict[str, str]:
+    """Write into a fresh folder next to the target, then move it into place: all files or none."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = out_dir.with_name(f".{out_dir.name}.{secrets.token_hex(4)}.partial")
+    staging.mkdir()
+    try:
+        for protected, labels in labelled:
+            write_table_csv(protected, labels, staging / f"{protected.id}.csv", lang=lang)
+            write_chart(protected, labels, staging / protected.id, lang=lang)
+        write_xlsx(labelled, staging / "release.xlsx", parameters=parameters, lang=lang,
+                   title=str(parameters["wave_name"]))
+        document = {
+            "parameters": parameters,
+            "legend": [{"symbol": s, "meaning": m} for s, m in legend(lang)],
+            "counts": {"respondents": parameters["respondents"], "headcount": parameters["headcount"]},
+            "tables": [
+                {
+                    "id": p.id,
+                    "title": labels.title,
+                    "dimensions": [d.name for d in p.table.dimensions],
+                    "cells": [
+                        {"key": list(key), "count": cell.count, "status": published_status(cell)}
+                        for key, cell in p.cells.items()
+                    ],
+                }
+                for p, labels in labelled
+            ],
+        }
+        (staging / "release.json").write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+        files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(staging.iterdir())}
+        if out_dir.exists():
+            out_dir.rmdir()  # empty, checked before
+        os.replace(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return files
