@@ -1,0 +1,103 @@
+"""Time a full release (decrypt, tabulate, protect, write XLSX/CSV/JSON/charts) for synthetic waves.
+
+Responses are sealed straight into the store of a throwaway instance (the respondent flow is
+measured by bench_flow.py); the release itself runs exactly as `wir-survey release` does.
+Run from the repository root:  .venv/bin/python bench/bench_release.py [N ...]
+"""
+from __future__ import annotations
+
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+PASSPHRASE = "bench passphrase"
+GROUPS = ["trainee", "medium", "senior", "top", "manager", "other"]
+DEPARTMENTS = [f"{n}" for n in range(10, 70, 5)]
+
+
+def synthetic_answers(rng: random.Random) -> dict:
+    def pick(yes_share: float) -> str | None:
+        r = rng.random()
+        if r < 0.08:
+            return None  # skipped
+        if r < 0.12:
+            return "prefer_not_to_say"
+        return "no" if rng.random() < yes_share else "yes"
+
+    answers = {
+        "own_citizenship_at_birth": pick(0.9),
+        "born_in_germany": pick(0.88),
+        "mother_citizenship_at_birth": pick(0.85),
+        "father_citizenship_at_birth": pick(0.85),
+        "mother_immigrated": pick(0.15),
+        "father_immigrated": pick(0.15),
+    }
+    return {k: v for k, v in answers.items() if v is not None}
+
+
+def bench_releases(sizes: list[int]) -> None:
+    from sqlalchemy import insert
+
+    from questionnaires import load_builtin
+    from survey import create_app
+    from survey.crypto import info_for, seal
+    from survey.database import upgrade
+    from survey.extensions import db
+    from survey.keys import key_files, statistics_public_key
+    from survey.models import Response
+    from survey.releases import make_release
+    from survey.waves import create_wave, open_wave, StratumRow
+
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="wir-bench-release-") as tmp:
+            os.environ["WIR_SURVEY_INSTANCE"] = tmp
+            os.environ.pop("WIR_SURVEY_DATABASE_URL", None)
+            from cryptography.fernet import Fernet
+
+            app = create_app({"SECRET_KEY": "b" * 64, "TOKEN_PEPPER": "00" * 32,
+                              "SESSION_KEY": Fernet.generate_key().decode()})
+            with app.app_context():
+                upgrade()
+                key_files().create(PASSPHRASE)
+                rows = [StratumRow({"group": g, "department": d}, max(20, n // 40)) for g in GROUPS for d in DEPARTMENTS]
+                wave = create_wave(load_builtin()["migration-background"], f"bench {n}", rows)
+                open_wave(wave.id)
+                strata = [s.id for s in wave.strata]
+                questionnaire_hash = wave.questionnaire_hash
+                public = statistics_public_key()
+                rng = random.Random(n)
+                start = time.perf_counter()
+                batch = []
+                for _ in range(n):
+                    stratum = rng.choice(strata)
+                    batch.append({
+                        "id": uuid.uuid4(), "wave_id": wave.id, "stratum_id": stratum,
+                        "sealed": seal({"questionnaire": questionnaire_hash, "answers": synthetic_answers(rng)},
+                                       public, info_for("response", wave.id, stratum)),
+                    })
+                    if len(batch) == 5000:
+                        db.session.execute(insert(Response), batch)
+                        batch = []
+                if batch:
+                    db.session.execute(insert(Response), batch)
+                db.session.commit()
+                setup = time.perf_counter() - start
+                start = time.perf_counter()
+                result = make_release(wave.id, PASSPHRASE, Path(tmp) / "release")
+                seconds = time.perf_counter() - start
+                size = sum(p.stat().st_size for p in (Path(tmp) / "release").iterdir())
+                print(f"release {n:>7,} responses: {seconds:6.1f} s ({n / seconds:,.0f} responses/s), "
+                      f"{len(result.files)} files, {size / 1e6:.1f} MB   [setup: sealed and stored in {setup:.1f} s]",
+                      flush=True)
+                db.session.remove()
+                db.engine.dispose()
+
+
+if __name__ == "__main__":
+    bench_releases([int(a) for a in sys.argv[1:]] or [12_000, 200_000])
