@@ -88,12 +88,12 @@ def suppress(
     paired = (lower[:n] == 0) | np.isin(np.arange(n), list(sensitive))
     pairing = _pairing_constraints(system, width, paired)
     neighbours = system.neighbours()
+    by_cell: dict[int, list[int]] = {}
+    for i, (cell, _, _) in enumerate(clauses):
+        by_cell.setdefault(cell, []).append(i)
     for rounds in range(1, max_rounds + 1):
         suppressed = _solve(np.concatenate([costs, np.zeros(len(chooser_of))]), lower, upper, pairing, cuts, time_limit, n)
         exposed = 0
-        by_cell: dict[int, list[int]] = {}
-        for i, (cell, _, _) in enumerate(clauses):
-            by_cell.setdefault(cell, []).append(i)
         for group in components(system, suppressed):
             targets = [c for c in group if c in by_cell]
             if not targets:

@@ -67,16 +67,22 @@ def write_instance_config(instance: Path) -> bool:
     return True
 
 
+def initialise_instance() -> bool:
+    """Configuration with fresh secrets (unless present) and the schema at its newest revision."""
+    from .database import upgrade
+
+    written = write_instance_config(Path(current_app.instance_path))
+    current_app.config.from_pyfile("config.py")
+    upgrade()
+    return written
+
+
 @commands.command("init")
 @with_appcontext
 def init_command() -> None:
     """Create the instance configuration (random secrets) and the database; safe to run twice."""
-    from .database import upgrade
-
     instance = Path(current_app.instance_path)
-    written = write_instance_config(instance)
-    current_app.config.from_pyfile("config.py")
-    upgrade()
+    written = initialise_instance()
     click.echo(f"Instance: {instance} ({'new configuration written' if written else 'configuration kept'})")
     click.echo(f"Database: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]} (schema up to date)")
 

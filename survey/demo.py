@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .cli import commands, write_instance_config
+from .cli import commands, initialise_instance
 from .config import PASSPHRASE_ENV
 
 DEMO_PASSPHRASE = "demo passphrase - not for production"
@@ -29,15 +29,12 @@ def demo_command(codes: int) -> None:
     """Initialise a demo instance: keys, one open wave per questionnaire, and fresh codes to try."""
     from questionnaires import load_builtin
 
-    from .database import upgrade
     from .issuing import issue_tokens
     from .keys import key_files
     from .waves import create_wave, list_waves, open_wave, read_strata_csv
 
     instance = Path(current_app.instance_path)
-    write_instance_config(instance)
-    current_app.config.from_pyfile("config.py")
-    upgrade()
+    initialise_instance()
     phrase = os.environ.get(PASSPHRASE_ENV) or DEMO_PASSPHRASE
     if not key_files().exist():
         key_files().create(phrase)

@@ -20,7 +20,11 @@ from .slips import Slip, write_csv, write_pdf
 from .tokens import canonical, digest, new_token
 from .waves import WaveError, find_stratum, get_wave, minimum_stratum_size, questionnaire_of
 
-WRITERS = {".csv": write_csv, ".pdf": write_pdf}
+#: Print-file writers by suffix; the PDF slips carry the survey's title, the mail-merge CSV does not need it.
+WRITERS = {
+    ".csv": lambda path, slips, title: write_csv(path, slips),
+    ".pdf": lambda path, slips, title: write_pdf(path, slips, title=title),
+}
 
 
 @dataclass(frozen=True)
@@ -71,15 +75,13 @@ def issue_tokens(wave_id: int, selector: dict[str, str], count: int, out: Path) 
         {"digest": digest(canonical(code), key), "wave_id": wave.id, "stratum_id": stratum.id, "used": False}
         for code in codes
     ]
-    title = questionnaire_of(wave).text(questionnaire_of(wave).title, "de")
+    questionnaire = questionnaire_of(wave)
+    title = questionnaire.text(questionnaire.title, "de")
     partial = out.with_name(f".{out.name}.{secrets.token_hex(4)}.partial")
     try:
         db.session.execute(insert(Token), rows)
         slips = [Slip(code, slip_url(code)) for code in codes]
-        if writer is write_pdf:
-            write_pdf(partial, slips, title=title)
-        else:
-            write_csv(partial, slips)
+        writer(partial, slips, title)
         db.session.commit()
         os.replace(partial, out)
     except BaseException as exc:

@@ -30,7 +30,7 @@ def problem(kind: str, form: CodeForm | None = None):
 
 
 @bp.before_app_request
-def _choose_language() -> None:
+def _chooseselect_locale() -> None:
     lang = request.args.get("lang")
     if lang and lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
@@ -99,12 +99,8 @@ def _current(verify: bool = False) -> InProgress | tuple:
         return problem(getattr(exc, "kind", "unknown"))
 
 
-def _language() -> str:
-    return select_locale()
-
-
 def _text(questionnaire: Questionnaire):
-    lang = _language()
+    lang = select_locale()
     return lambda mapping: questionnaire.text(mapping, lang)
 
 
@@ -131,7 +127,7 @@ def welcome():
     if not isinstance(current, InProgress):
         return current
     questionnaire = current.questionnaire
-    lang = _language()
+    lang = select_locale()
     messages = db.session.get(Wave, current.wave_id).messages
     message = messages.get(lang) or messages.get("de")
     return render_template(
@@ -158,7 +154,7 @@ def page(number: int):
         return redirect(_step(questionnaire, answers, number, +1))
     questions = [q for _, section_questions in shown for q in section_questions]
     if request.method == "POST":
-        form = page_form(questionnaire, questions, _language(), answers, formdata=request.form)
+        form = page_form(questionnaire, questions, select_locale(), answers, formdata=request.form)
         if not form.validate():
             return _render_page(form, questionnaire, shown, number), 400
         for question in questions:
@@ -167,7 +163,7 @@ def page(number: int):
         session["a"] = questionnaire.visible_answers(answers)
         direction = -1 if form.back.data else +1
         return redirect(_step(questionnaire, session["a"], number, direction))
-    form = page_form(questionnaire, questions, _language(), answers)
+    form = page_form(questionnaire, questions, select_locale(), answers)
     return _render_page(form, questionnaire, shown, number)
 
 
