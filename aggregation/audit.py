@@ -1,18 +1,20 @@
 """The attacker audit: the tightest bounds anyone can derive for each suppressed cell.
 
 The attacker knows every published cell, that counts are non-negative, and every additive
-equation between cells. For each suppressed cell a pair of linear programs (SciPy/HiGHS) gives
-the smallest and largest value consistent with all of that. Suppressed cells that share no
-equation cannot inform each other, so each connected group of them is solved on its own.
+equation between cells. For each suppressed cell a pair of linear programs (HiGHS) gives the
+smallest and largest value consistent with all of that. Suppressed cells that share no equation
+cannot inform each other, so each connected group of them is solved on its own: one model per
+group, in which only the objective changes from cell to cell, so each solve starts from the last
+optimal basis.
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
 
+import highspy
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import csr_array
+from scipy.sparse import csc_array
 
 from .system import CellSystem
 
@@ -70,19 +72,54 @@ def _component_bounds(system: CellSystem, suppressed: np.ndarray, group: list[in
             else:
                 constant -= sign * system.values[cell]
         rhs.append(constant)
-    matrix = csr_array((data, (rows, cols)), shape=(len(rhs), len(group)))
+    matrix = csc_array((data, (rows, cols)), shape=(len(rhs), len(group)))
+    solver = _model(matrix, np.asarray(rhs, dtype=float))
     result: Bounds = {}
+    previous = None
     for cell in todo:
-        objective = np.zeros(len(group))
-        objective[position[cell]] = 1.0
-        low = linprog(objective, A_eq=matrix, b_eq=rhs, bounds=(0, None), method="highs")
-        high = linprog(-objective, A_eq=matrix, b_eq=rhs, bounds=(0, None), method="highs")
-        if low.status != 0 and low.status != 3:
-            raise RuntimeError(f"attacker LP failed for {system.label(cell)}: {low.message}")
-        lower = max(0.0, low.fun) if low.status == 0 else 0.0
-        upper = -high.fun if high.status == 0 else math.inf
-        result[cell] = (_snap(lower, upper=False), _snap(upper, upper=True))
+        column = position[cell]
+        if previous is not None:
+            solver.changeColCost(previous, 0.0)
+        solver.changeColCost(column, 1.0)
+        previous = column
+        lower = _optimum(solver, highspy.ObjSense.kMinimize, system, cell)
+        upper = _optimum(solver, highspy.ObjSense.kMaximize, system, cell)
+        result[cell] = (_snap(max(0.0, lower), upper=False), _snap(upper, upper=True))
     return result
+
+
+def _model(matrix: csc_array, rhs: np.ndarray) -> highspy.Highs:
+    """min/max c·y subject to A·y = rhs, y ≥ 0; presolve off so that each solve reuses the last basis."""
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("presolve", "off")
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
+    lp.col_cost_ = np.zeros(matrix.shape[1])
+    lp.col_lower_ = np.zeros(matrix.shape[1])
+    lp.col_upper_ = np.full(matrix.shape[1], highspy.kHighsInf)
+    lp.row_lower_ = rhs
+    lp.row_upper_ = rhs
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    solver.passModel(lp)
+    return solver
+
+
+def _optimum(solver: highspy.Highs, sense, system: CellSystem, cell: int) -> float:
+    solver.changeObjectiveSense(sense)
+    solver.run()
+    status = solver.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return solver.getInfo().objective_function_value
+    if sense == highspy.ObjSense.kMaximize and status in (
+        highspy.HighsModelStatus.kUnbounded,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    ):
+        return math.inf
+    raise RuntimeError(f"attacker LP failed for {system.label(cell)}: {solver.modelStatusToString(status)}")
 
 
 def _snap(value: float, *, upper: bool) -> float:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .hypercube import Boxes, Link
 from .rules import CannotProtect, Requirement, Rules, requirements
 from .suppression import suppress
 from .system import CellSystem, system_of
@@ -43,6 +44,7 @@ class Protection:
     suppressed: np.ndarray
     cost: float
     rounds: int
+    method: str  # "optimal" (integer program) or "hypercube" (heuristic, audited all the same)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ def protect(
     *,
     earlier: Sequence[EarlierRelease] = (),
     random_state: int | None = 0,
+    exact_seconds: float = 30.0,
 ) -> Protection:
     """Protect tables jointly, and together with every earlier release of the same population.
 
@@ -66,7 +69,10 @@ def protect(
     is linked to its earlier value by a change cell (now = then + change, change ≥ 0, because
     responses are only ever added); a change of 1..k−1 people in a cell, or a change in which all
     or all but one gave the same answer, is protected like any small cell, so nobody can learn the
-    late respondents' answers by subtracting one release from another."""
+    late respondents' answers by subtracting one release from another.
+
+    The cheapest pattern is sought for `exact_seconds`; after that the hypercube heuristic
+    protects what is left (see `suppression`)."""
     current = [replace(t, population="now") for t in tables]
     before = [
         [replace(t, id=f"release {i + 1}: {t.id}", population=f"release {i + 1}") for t in release.tables]
@@ -89,21 +95,31 @@ def protect(
                     fixed_secret[cell] = True
                 else:
                     published[cell] = True
+    changes: list[Table] = []
+    links: list[Link] = []
     if before:
-        system, changes = _link_changes(system, current, before)
+        system, changes, links = _link_changes(system, current, before)
         fixed_secret = np.concatenate([fixed_secret, np.ones(system.size - len(fixed_secret), dtype=bool)])
         published = np.concatenate([published, np.zeros(system.size - len(published), dtype=bool)])
         for change in changes:
             _add_requirements(sensitive, system, change, rules)
     # The grand total is the number of respondents: published with every release, never secret.
+    boxes = Boxes(system, [*current, *(t for group in before for t in group), *changes], links)
     result = suppress(
-        system, sensitive, rules.min_count, fixed=fixed_secret, published=published, random_state=random_state
+        system,
+        sensitive,
+        rules.min_count,
+        fixed=fixed_secret,
+        published=published,
+        random_state=random_state,
+        boxes=boxes,
+        exact_seconds=exact_seconds,
     )
     protected = [
         ProtectedTable(original, {key: _cell(system, result, sensitive, table, key) for key in table.keys})
         for original, table in zip(tables, current)
     ]
-    return Protection(protected, system, result.suppressed, result.cost, result.rounds)
+    return Protection(protected, system, result.suppressed, result.cost, result.rounds, result.method)
 
 
 def _add_requirements(sensitive: dict[int, list[Requirement]], system: CellSystem, table: Table, rules: Rules) -> None:
@@ -138,6 +154,8 @@ def _link_changes(system: CellSystem, current: Sequence[Table], before: Sequence
         for key in table.keys:
             now_cells.setdefault(table.what(key), system.index[(table.id, key)])
     changes: list[Table] = []
+    links: list[Link] = []
+    shown_in: dict[int, list] = {}  # change cell -> the change tables that show it
     for number, release_tables in enumerate(before, start=1):
         linked: dict[frozenset, int] = {}
         for table in release_tables:
@@ -154,13 +172,18 @@ def _link_changes(system: CellSystem, current: Sequence[Table], before: Sequence
                 depth.append(system.margin_depth[then_cell])
                 refs.append(((f"change since release {number}: {table.id}", key),))
                 equations.append((now_cells[what], tuple(sorted((then_cell, linked[what])))))
+                links.append(Link(now_cells[what], then_cell, linked[what]))
         for table in current:
             if all(table.what(key) in linked for key in table.keys):
                 change_id = f"change since release {number}: {table.id}"
                 counts = {key: values[linked[table.what(key)]] for key in table.keys}
                 changes.append(Table(change_id, table.dimensions, counts, population=f"change {number}"))
                 for key in table.keys:
-                    index[(change_id, key)] = linked[table.what(key)]
+                    cell = linked[table.what(key)]
+                    index[(change_id, key)] = cell
+                    shown_in.setdefault(cell, []).append((change_id, key))
+    for cell, shown in shown_in.items():
+        refs[cell] = tuple(shown)
     linked_system = CellSystem(
         values=np.asarray(values, dtype=np.int64),
         equations=tuple(equations),
@@ -168,7 +191,7 @@ def _link_changes(system: CellSystem, current: Sequence[Table], before: Sequence
         refs=tuple(refs),
         index=index,
     )
-    return linked_system, changes
+    return linked_system, changes, links
 
 
 def _cell(system: CellSystem, result, sensitive: dict[int, list[Requirement]], table: Table, key: Key) -> ProtectedCell:

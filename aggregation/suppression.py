@@ -10,10 +10,16 @@ and that is the cheapest such pattern.
 
 A primary cell is safe if the attacker cannot rule out either 0 or a value ≥ k, so the program
 carries one binary per primary cell choosing which of the two directions it protects.
+
+Large three-dimensional systems can need many rounds. When the exact loop has not finished
+within its budget, the hypercube heuristic (`hypercube`) protects each sensitive cell with the
+cheapest box of secret cells instead: not the cheapest pattern overall, but one the same audit
+proves safe.
 """
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +29,7 @@ from scipy.optimize import LinearConstraint, linprog, milp
 from scipy.sparse import coo_array, csr_array
 
 from .audit import Bounds, attacker_bounds, components
+from .hypercube import Boxes, protect_by_boxes
 from .rules import CannotProtect, Requirement
 from .system import CellSystem
 
@@ -36,6 +43,7 @@ class Suppression:
     bounds: Bounds
     cost: float
     rounds: int
+    method: str = "optimal"  # or "hypercube" when the exact loop ran out of budget
 
 
 def cell_costs(system: CellSystem, random_state: int | None = 0) -> np.ndarray:
@@ -57,9 +65,15 @@ def suppress(
     random_state: int | None = 0,
     max_rounds: int = 500,
     time_limit: float = 120.0,
+    boxes: Boxes | None = None,
+    exact_seconds: float = 30.0,
 ) -> Suppression:
     """Suppress every sensitive cell plus the cheapest secondary set; `fixed` forces more cells
-    secret, `published` keeps cells public (e.g. the grand total: the number of respondents)."""
+    secret, `published` keeps cells public (e.g. the grand total: the number of respondents).
+
+    With `boxes`, the exact loop gets `exact_seconds`; if it has not finished by then, the
+    hypercube heuristic takes over."""
+    started = time.perf_counter()
     n = system.size
     costs = cell_costs(system, random_state) if costs is None else costs
     # One clause per requirement: satisfied if the attacker's reach upwards or downwards is enough.
@@ -92,7 +106,21 @@ def suppress(
     for i, (cell, _, _) in enumerate(clauses):
         by_cell.setdefault(cell, []).append(i)
     for rounds in range(1, max_rounds + 1):
-        suppressed = _solve(np.concatenate([costs, np.zeros(len(chooser_of))]), lower, upper, pairing, cuts, time_limit, n)
+        budget = time_limit
+        if boxes is not None:
+            budget = min(time_limit, exact_seconds - (time.perf_counter() - started))
+        suppressed = None
+        if budget > 0:
+            suppressed = _solve(
+                np.concatenate([costs, np.zeros(len(chooser_of))]), lower, upper, pairing, cuts, budget, n,
+                optimal_only=boxes is not None,
+            )
+        if suppressed is None:  # the exact loop ran out of its budget
+            published_mask = upper[:n] == 0
+            suppressed = protect_by_boxes(boxes, clauses, costs, lower[:n] > 0, published_mask)
+            bounds = attacker_bounds(system, suppressed)
+            _verify(system, sensitive, bounds, min_count)
+            return Suppression(suppressed, bounds, float(costs[suppressed].sum()), rounds, "hypercube")
         exposed = 0
         for group in components(system, suppressed):
             targets = [c for c in group if c in by_cell]
@@ -201,8 +229,16 @@ def _pairing_constraints(system: CellSystem, width: int, paired: np.ndarray) -> 
 
 
 def _solve(
-    costs: np.ndarray, lower: np.ndarray, upper: np.ndarray, pairing, cuts: _Cuts, time_limit: float, cells: int
-) -> np.ndarray:
+    costs: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    pairing,
+    cuts: _Cuts,
+    time_limit: float,
+    cells: int,
+    optimal_only: bool = False,
+) -> np.ndarray | None:
+    """The cheapest pattern under the cuts so far; None if `optimal_only` and the time ran out."""
     constraints = [LinearConstraint(pairing, lb=0, ub=np.inf)] if pairing.shape[0] else []
     if cuts.rows:
         constraints.append(LinearConstraint(csr_array(np.vstack(cuts.rows)), lb=np.asarray(cuts.rhs), ub=np.inf))
@@ -214,6 +250,8 @@ def _solve(
             bounds=(lower, upper),
             options={"time_limit": time_limit, "disp": False},
         )
+    if optimal_only and result.status == 1:
+        return None
     if result.x is None:
         raise CannotProtect(f"the suppression program has no solution ({result.message})")
     return result.x[:cells] > 0.5

@@ -20,10 +20,17 @@ SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 
 
 @st.composite
-def tables(draw, dims: tuple[int, int] = (2, 3), max_categories: int = 4):
+def tables(draw, dims: tuple[int, int] = (2, 3), max_categories: int = 4, hierarchies: bool = False):
     n_dims = draw(st.integers(*dims))
     sizes = [draw(st.integers(2, max_categories)) for _ in range(n_dims)]
-    dimensions = [Dimension.flat(f"d{i}", [f"c{j}" for j in range(size)]) for i, size in enumerate(sizes)]
+    dimensions = []
+    for i, size in enumerate(sizes):
+        categories = [f"c{j}" for j in range(size)]
+        if hierarchies and draw(st.booleans()):  # e.g. departments within directorates
+            cut = draw(st.integers(1, size - 1))
+            dimensions.append(Dimension.hierarchical(f"d{i}", {"g0": categories[:cut], "g1": categories[cut:]}))
+        else:
+            dimensions.append(Dimension.flat(f"d{i}", categories))
     counts = st.one_of(st.integers(0, 4), st.integers(5, 30))
     inner = {key: draw(counts) for key in itertools.product(*(d.leaves for d in dimensions))}
     # The grand total (the number of respondents) is always published; below k nothing can be.
@@ -54,8 +61,21 @@ def independent_bounds(table, published: dict, target) -> tuple[float, float]:
 @SETTINGS
 @given(tables(), st.sampled_from([3, 5]))
 def test_no_primary_cell_can_be_narrowed_to_a_small_group(table, k):
-    rules = Rules(min_count=k)
-    protected = protect([table], rules).tables[0]
+    protection = protect([table], Rules(min_count=k))
+    assert protection.method == "optimal"
+    assert_protected(table, protection.tables[0], k)
+
+
+@SETTINGS
+@given(tables(max_categories=5, hierarchies=True), st.sampled_from([3, 5]))
+def test_the_hypercube_heuristic_protects_as_well(table, k):
+    """With no time for the exact program, every sensitive cell is still protected (and audited)."""
+    protection = protect([table], Rules(min_count=k), exact_seconds=0)
+    assert protection.method == "hypercube"
+    assert_protected(table, protection.tables[0], k)
+
+
+def assert_protected(table, protected, k: int) -> None:
     published = {key: cell.count for key, cell in protected.cells.items()}
     for key, cell in protected.cells.items():
         if cell.status in ("primary", "group"):

@@ -63,9 +63,10 @@ def independent_change_bounds(first, second, published_first, published_second, 
     return math.ceil(low.fun - 1e-6), (math.floor(-high.fun + 1e-6) if high.status == 0 else math.inf)
 
 
+@pytest.mark.parametrize("exact_seconds", [30.0, 0.0], ids=["optimal", "hypercube"])
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
-def test_late_responses_cannot_be_learned_by_subtracting_releases(data):
+def test_late_responses_cannot_be_learned_by_subtracting_releases(exact_seconds, data):
     rules = Rules(min_count=3)
     keys = list(itertools.product(GROUP.leaves, ANSWER.leaves))
     then = {k: data.draw(st.one_of(st.integers(0, 3), st.integers(4, 20))) for k in keys}
@@ -74,7 +75,9 @@ def test_late_responses_cannot_be_learned_by_subtracting_releases(data):
     first_table = build_table("t", [GROUP, ANSWER], then)
     second_table = build_table("t", [GROUP, ANSWER], {k: then[k] + added[k] for k in keys})
     first, earlier = release(first_table, rules)
-    second = protect([second_table], rules, earlier=[earlier]).tables[0]
+    protection = protect([second_table], rules, earlier=[earlier], exact_seconds=exact_seconds)
+    assert protection.method == ("optimal" if exact_seconds else "hypercube")
+    second = protection.tables[0]
     published_first = {k: c.count for k, c in first.cells.items()}
     published_second = {k: c.count for k, c in second.cells.items()}
     for key in first_table.keys:
