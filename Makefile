@@ -29,11 +29,12 @@ run: $(STAMP) $(MO)
 test: $(STAMP) $(MO)
 	$(BIN)/python -m pytest
 
-## make bench: throughput, latency and print-file figures
+## make bench: throughput, latency, print-file, disclosure-control and release figures
 bench: $(STAMP) $(MO)
 	$(BIN)/python bench/bench_flow.py
 	$(BIN)/python bench/bench_issue.py
 	$(BIN)/python bench/bench_slips.py
+	$(BIN)/python bench/bench_protect.py
 
 ## refresh the message catalogue after changing interface text
 extract-messages: $(STAMP)

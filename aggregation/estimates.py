@@ -26,6 +26,7 @@ Statistical choices, in one place:
 """
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 import warnings
@@ -36,7 +37,9 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy.stats import norm
 
+from .protect import ProtectedTable
 from .rules import MIN_COUNT_DEFAULT, MIN_COUNT_FLOOR, DisclosureRiskWarning
+from .tables import Dimension
 
 DEFAULT_EXCLUDE: tuple[str | None, ...] = ("prefer_not_to_say", "", None)
 
@@ -267,3 +270,77 @@ def estimate_from_frame(
     return estimate_share(
         strata, min_count=min_count, numerator_published=numerator_published, confidence=confidence
     )
+
+
+@dataclass(frozen=True)
+class TableEstimate:
+    """The weighted share of one answer category within one population of a released table."""
+
+    table_id: str
+    dimensions: tuple[str, ...]  # the table's stratum dimensions
+    population: tuple[str, ...]  # a node of each, `Total` for all
+    answer_dimension: str
+    category: str
+    estimate: ShareEstimate
+
+
+def table_estimates(
+    protected: ProtectedTable,
+    headcounts: Mapping[tuple[str, ...], int],
+    *,
+    exclude: Collection[str] = ("prefer_not_to_say", "not_answered", "unknown"),
+    min_count: int = MIN_COUNT_DEFAULT,
+    confidence: float = 0.95,
+) -> list[TableEstimate]:
+    """Shares per answer category for every population of a stratum × … × answer table.
+
+    The table's stratum dimensions (all but the last) are the post-strata, with `headcounts` for
+    each combination of their categories (0 where nobody belongs). An estimate is published only if every cell it rests on
+    (each post-stratum's hits and its substantive answers) is published: then it is a function of
+    published figures and the headcounts, and tells an attacker nothing the tables do not."""
+    table = protected.table
+    *strata_dimensions, answer = table.dimensions
+    missing = [key for key in itertools.product(*(d.leaves for d in strata_dimensions)) if key not in headcounts]
+    if missing:
+        raise ValueError(f"table {table.id!r}: no headcount for strata {missing[:3]}")
+    substantive = [c for c in answer.leaves if c not in exclude]
+    below = [_leaves_below(d) for d in strata_dimensions]
+    result = []
+    for population in itertools.product(*(d.nodes for d in strata_dimensions)):
+        post_strata = list(itertools.product(*(below[i][node] for i, node in enumerate(population))))
+        if not any(headcounts[stratum] for stratum in post_strata):
+            continue  # a combination nobody belongs to (e.g. no senior staff in a department)
+        answered = {
+            stratum: [protected.cells[(*stratum, c)].count for c in substantive] for stratum in post_strata
+        }
+        all_published = all(v is not None for values in answered.values() for v in values)
+        for position, category in enumerate(substantive):
+            strata = [
+                StratumCount(
+                    headcounts[stratum],
+                    sum(v or 0 for v in answered[stratum]),
+                    answered[stratum][position] or 0,
+                )
+                for stratum in post_strata
+            ]
+            estimate = estimate_share(
+                strata, min_count=min_count, numerator_published=all_published, confidence=confidence
+            )
+            result.append(
+                TableEstimate(
+                    table.id, tuple(d.name for d in strata_dimensions), population, answer.name, category, estimate
+                )
+            )
+    return result
+
+
+def _leaves_below(dimension: Dimension) -> dict[str, list[str]]:
+    parent = dimension.leaf_parent()
+    result: dict[str, list[str]] = {node: [] for node in dimension.nodes}
+    for leaf in dimension.leaves:
+        node = leaf
+        result[node].append(leaf)
+        while node in parent:
+            node = parent[node]
+            result[node].append(leaf)
+    return result

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .estimates import TableEstimate
 from .protect import ProtectedCell, ProtectedTable
 from .tables import TOTAL, Dimension, Key
 
@@ -74,6 +75,14 @@ _TEXT: dict[str, dict[str, str]] = {
         "nothing": "nichts vorhanden (genau null)",
         "totals": "Summen enthalten auch die geheim gehaltenen Werte; "
         "sie können daher größer sein als die Summe der angezeigten Zahlen",
+        "estimates_sheet": "Schätzungen",
+        "estimates_title": "Hochgerechnete Anteile (gewichtet nach Beschäftigtenzahl der Gruppen, 95-%-Konfidenzintervall)",
+        "estimate_columns": "Tabelle|Gruppe|Antwort|Anteil %|untere Grenze %|obere Grenze %|Antwortende|Beschäftigte|"
+        "Antwortquote (gültige Antworten) %|wenn alle anderen nein %|wenn alle anderen ja %|Hinweis",
+        "estimate_note": "Ein Anteil wird nur gezeigt, wenn alle Zellen, auf denen er beruht, veröffentlicht sind. "
+        "Die beiden letzten Zahlen zeigen, was die Gewichtung nicht ausgleichen kann: den Anteil, "
+        "wenn alle, die nicht geantwortet haben, nein bzw. ja geantwortet hätten.",
+        "not_published": "nicht veröffentlicht",
     },
     "en": {
         "total": "Total",
@@ -93,6 +102,13 @@ _TEXT: dict[str, dict[str, str]] = {
         "secret": "secret: value suppressed so that no respondent can be identified",
         "nothing": "nothing (a true zero)",
         "totals": "Totals include the secret values, so they can exceed the sum of the numbers shown",
+        "estimates_sheet": "Estimates",
+        "estimates_title": "Estimated shares (weighted by the headcount of each group, 95 % confidence interval)",
+        "estimate_columns": "Table|Group|Answer|Share %|Lower %|Upper %|Respondents|Headcount|"
+        "Response rate (valid answers) %|If all others said no %|If all others said yes %|Note",
+        "estimate_note": "A share is shown only when every cell it rests on is published. The last two figures show "
+        "what weighting cannot fix: the share if everyone who did not answer had said no, or yes.",
+        "not_published": "not published",
     },
 }
 
@@ -239,6 +255,7 @@ def write_xlsx(
     parameters: Mapping[str, object],
     lang: str = "de",
     title: str,
+    estimates: Sequence[tuple[TableEstimate, TableLabels]] = (),
 ) -> Path:
     """The release workbook for people: one cross-tab sheet per table, then legend and parameters.
 
@@ -253,9 +270,12 @@ def write_xlsx(
         raise ValueError("a release workbook needs at least one table")
     workbook = Workbook()
     workbook.remove(workbook.active)
-    names = sheet_names([p.id for p, _ in tables], reserved=(text["legend_sheet"], text["parameters_sheet"]), lang=lang)
+    reserved = (text["legend_sheet"], text["parameters_sheet"], text["estimates_sheet"])
+    names = sheet_names([p.id for p, _ in tables], reserved=reserved, lang=lang)
     for (protected, labels), name in zip(tables, names):
         _cross_tab_sheet(workbook.create_sheet(name), protected, labels, lang)
+    if estimates:
+        _estimates_sheet(workbook.create_sheet(text["estimates_sheet"]), estimates, lang)
     _two_column_sheet(
         workbook.create_sheet(text["legend_sheet"]), title, (text["symbol"], text["meaning"]), legend(lang), right=False
     )
@@ -423,6 +443,40 @@ def _two_column_sheet(ws: Worksheet, title: str, headings: tuple[str, str], rows
     second = max([len(headings[1]), *(len(str(v)) for _, v in rows)])
     ws.column_dimensions["A"].width = min(max(first + 2, 10), 40)
     ws.column_dimensions["B"].width = min(max(second + 2, 10), 100)
+
+
+def _estimates_sheet(ws: Worksheet, estimates: Sequence[tuple[TableEstimate, TableLabels]], lang: str) -> None:
+    from openpyxl.utils import get_column_letter
+
+    text = _text(lang)
+    headings = text["estimate_columns"].split("|")
+    _put(ws, 1, 1, text["estimates_title"], bold=True, size=12)
+    _put(ws, 2, 1, text["estimate_note"], italic=True)
+    for column, heading in enumerate(headings, start=1):
+        _put(ws, 4, column, heading, bold=True)
+    widths = [len(h) for h in headings]
+    for row, (item, labels) in enumerate(estimates, start=5):
+        estimate = item.estimate
+        population = ", ".join(
+            labels.category(name, node, lang) for name, node in zip(item.dimensions, item.population)
+        ) or text["total"]
+        answer = labels.category(item.answer_dimension, item.category, lang)
+        percent = lambda value: None if value is None else round(100 * value, 1)  # noqa: E731
+        values = [labels.title, population, answer]
+        if estimate.published:
+            values += [
+                percent(estimate.share), percent(estimate.lower), percent(estimate.upper), estimate.respondents,
+                estimate.headcount, percent(estimate.response_rate), percent(estimate.bound_if_all_no),
+                percent(estimate.bound_if_all_yes), "",
+            ]
+        else:  # not even the respondents: they could give away a secret margin
+            values += [None] * 8 + [text["not_published"]]
+        for column, value in enumerate(values, start=1):
+            _put(ws, row, column, value, right=not isinstance(value, str))
+            widths[column - 1] = max(widths[column - 1], len(str(value or "")))
+    ws.freeze_panes = "A5"
+    for column, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = min(max(width + 2, 8), 50)
 
 
 # --- Charts ---------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def protect(
     *,
     earlier: Sequence[EarlierRelease] = (),
     random_state: int | None = 0,
-    exact_seconds: float = 30.0,
+    exact_seconds: float = 10.0,
 ) -> Protection:
     """Protect tables jointly, and together with every earlier release of the same population.
 

@@ -24,9 +24,10 @@ from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
-from scipy.optimize import LinearConstraint, linprog, milp
-from scipy.sparse import coo_array, csr_array
+from scipy.optimize import LinearConstraint, milp
+from scipy.sparse import coo_array, csc_array, csr_array
 
 from .audit import Bounds, attacker_bounds, components
 from .hypercube import Boxes, protect_by_boxes
@@ -66,7 +67,7 @@ def suppress(
     max_rounds: int = 500,
     time_limit: float = 120.0,
     boxes: Boxes | None = None,
-    exact_seconds: float = 30.0,
+    exact_seconds: float = 10.0,
 ) -> Suppression:
     """Suppress every sensitive cell plus the cheapest secondary set; `fixed` forces more cells
     secret, `published` keeps cells public (e.g. the grand total: the number of respondents).
@@ -127,9 +128,10 @@ def suppress(
             if not targets:
                 continue
             region = sorted(set(group).union(*(neighbours[c] for c in group)))
+            model = _Reach(system, suppressed, region, room_up, room_down)
             for cell in targets:
-                reach_up, cut_up = _reach(system, suppressed, region, cell, +1, room_up, room_down)
-                reach_down, cut_down = _reach(system, suppressed, region, cell, -1, room_up, room_down)
+                reach_up, cut_up = model.reach(cell, +1)
+                reach_down, cut_down = model.reach(cell, -1)
                 for i in by_cell[cell]:
                     _, up, down = clauses[i]
                     if (up and reach_up >= up - 1e-7) or (down and reach_down >= down - 1e-7):
@@ -166,49 +168,67 @@ class _Cuts:
         self.rhs.append(rhs)
 
 
-def _reach(
-    system: CellSystem,
-    suppressed: np.ndarray,
-    region: list[int],
-    cell: int,
-    direction: int,
-    room_up: np.ndarray,
-    room_down: np.ndarray,
-) -> tuple[float, np.ndarray]:
-    """How far the attacker must allow `cell` to move in `direction`, and the capacity cut.
+class _Reach:
+    """How far the attacker must allow a cell to move in one direction, and the capacity cut.
 
     Variables are the deviations z of the region's cells from their true values; a published cell
     cannot move, a secret one can move within [-room_down, room_up]; every equation of the region
     must keep holding. The optimum of max direction·z_cell is the reach. Weak duality turns its
-    dual into a constraint on any pattern x: sum_j (α_j·room_up_j + β_j·room_down_j)·x_j ≥ need."""
-    position = {c: i for i, c in enumerate(region)}
-    rows, cols, data = [], [], []
-    row = 0
-    for total, parts in system.equations:
-        members = [(total, -1.0)] + [(p, 1.0) for p in parts]
-        if not all(c in position for c, _ in members) or not any(suppressed[c] for c, _ in members):
-            continue
-        for c, sign in members:
-            rows.append(row)
-            cols.append(position[c])
-            data.append(sign)
-        row += 1
-    matrix = csr_array((data, (rows, cols)), shape=(row, len(region)))
-    secret = suppressed[region]
-    bounds = list(
-        zip(np.where(secret, -room_down[region], 0.0), np.where(secret, room_up[region], 0.0))
-    )
-    objective = np.zeros(len(region))
-    objective[position[cell]] = -float(direction)
-    result = linprog(objective, A_eq=matrix if row else None, b_eq=np.zeros(row) if row else None,
-                     bounds=bounds, method="highs")
-    if result.status != 0:
-        raise RuntimeError(f"attacker program failed for {system.label(cell)}: {result.message}")
-    alpha = -np.asarray(result.upper.marginals)
-    beta = np.asarray(result.lower.marginals)
-    cut = np.zeros(system.size)
-    cut[region] = np.maximum(alpha, 0) * room_up[region] + np.maximum(beta, 0) * room_down[region]
-    return -result.fun, cut
+    dual into a constraint on any pattern x: sum_j (α_j·room_up_j + β_j·room_down_j)·x_j ≥ need.
+    One HiGHS model per region; only the objective changes, so each solve starts from the last basis."""
+
+    def __init__(
+        self, system: CellSystem, suppressed: np.ndarray, region: list[int], room_up: np.ndarray, room_down: np.ndarray
+    ) -> None:
+        self.system = system
+        self.region = np.asarray(region)
+        self.position = {c: i for i, c in enumerate(region)}
+        in_region = np.zeros(system.size)
+        in_region[region] = 1.0
+        incidence = system.incidence
+        members = np.diff(incidence.indptr)
+        inside = (incidence @ in_region) == members
+        touched = (incidence @ suppressed.astype(float)) > 0
+        matrix = csc_array(system.matrix[np.flatnonzero(inside & touched)][:, region])
+        secret = suppressed[region]
+        self.room_up = room_up[region]
+        self.room_down = room_down[region]
+        self.solver = highspy.Highs()
+        self.solver.setOptionValue("output_flag", False)
+        self.solver.setOptionValue("presolve", "off")
+        self.solver.setOptionValue("simplex_strategy", 4)  # primal: the last basis stays feasible
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(region), matrix.shape[0]
+        lp.col_cost_ = np.zeros(len(region))
+        lp.col_lower_ = np.where(secret, -self.room_down, 0.0)
+        lp.col_upper_ = np.where(secret, self.room_up, 0.0)
+        lp.row_lower_ = np.zeros(matrix.shape[0])
+        lp.row_upper_ = np.zeros(matrix.shape[0])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = matrix.indptr
+        lp.a_matrix_.index_ = matrix.indices
+        lp.a_matrix_.value_ = matrix.data
+        self.solver.passModel(lp)
+        self.previous: int | None = None
+
+    def reach(self, cell: int, direction: int) -> tuple[float, np.ndarray]:
+        column = self.position[cell]
+        if self.previous is not None and self.previous != column:
+            self.solver.changeColCost(self.previous, 0.0)
+        self.solver.changeColCost(column, -float(direction))  # minimise −direction·z
+        self.previous = column
+        self.solver.run()
+        status = self.solver.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(
+                f"attacker program failed for {self.system.label(cell)}: {self.solver.modelStatusToString(status)}"
+            )
+        reduced = np.asarray(self.solver.getSolution().col_dual)
+        alpha = np.maximum(-reduced, 0)  # the upper bound binds
+        beta = np.maximum(reduced, 0)  # the lower bound binds
+        cut = np.zeros(self.system.size)
+        cut[self.region] = alpha * self.room_up + beta * self.room_down
+        return -self.solver.getInfo().objective_function_value, cut
 
 
 def _pairing_constraints(system: CellSystem, width: int, paired: np.ndarray) -> csr_array:

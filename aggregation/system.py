@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+from scipy.sparse import csr_array
 
 from .tables import Key, Table
 
@@ -32,6 +34,24 @@ class CellSystem:
     def label(self, cell: int) -> str:
         table_id, key = self.refs[cell][0]
         return f"{table_id}[{', '.join(key)}]"
+
+    @cached_property
+    def matrix(self) -> csr_array:
+        """One row per equation: −1 for the total, +1 for each part, so matrix · values = 0."""
+        rows, cols, data = [], [], []
+        for row, (total, parts) in enumerate(self.equations):
+            rows.append(row)
+            cols.append(total)
+            data.append(-1.0)
+            rows.extend([row] * len(parts))
+            cols.extend(parts)
+            data.extend([1.0] * len(parts))
+        return csr_array((data, (rows, cols)), shape=(len(self.equations), self.size))
+
+    @cached_property
+    def incidence(self) -> csr_array:
+        """Which cells each equation holds (1 for every member)."""
+        return abs(self.matrix)
 
     def neighbours(self) -> list[set[int]]:
         """For each cell, the cells it shares an equation with."""

@@ -2,12 +2,15 @@
 
 Responses are sealed straight into the store of a throwaway instance (the respondent flow is
 measured by bench_flow.py); the release itself runs exactly as `wir-survey release` does.
-Run from the repository root:  .venv/bin/python bench/bench_release.py [N ...]
+Run from the repository root:  .venv/bin/python bench/bench_release.py [N ...] [--keep DIR]
+(`--keep DIR` copies the release files of each size to DIR/N, to open the workbook and charts.)
 """
 from __future__ import annotations
 
+import argparse
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -22,26 +25,31 @@ DEPARTMENTS = [f"{n}" for n in range(10, 70, 5)]
 
 
 def synthetic_answers(rng: random.Random) -> dict:
-    def pick(yes_share: float) -> str | None:
-        r = rng.random()
-        if r < 0.08:
-            return None  # skipped
-        if r < 0.12:
-            return "prefer_not_to_say"
-        return "no" if rng.random() < yes_share else "yes"
-
-    answers = {
-        "own_citizenship_at_birth": pick(0.9),
-        "born_in_germany": pick(0.88),
-        "mother_citizenship_at_birth": pick(0.85),
-        "father_citizenship_at_birth": pick(0.85),
-        "mother_immigrated": pick(0.15),
-        "father_immigrated": pick(0.15),
+    """A plausible person: about a third with a migration background (as in Hannover's population),
+    answers consistent with it, and some questions skipped or declined."""
+    background = rng.random() < 0.3
+    immigrated = background and rng.random() < 0.6
+    own_foreign = background and (immigrated and rng.random() < 0.7 or rng.random() < 0.2)
+    mother_foreign = background and rng.random() < 0.75
+    father_foreign = background and (rng.random() < 0.75 or not (own_foreign or mother_foreign))
+    truth = {
+        "own_citizenship_at_birth": not own_foreign,
+        "born_in_germany": not immigrated,
+        "mother_citizenship_at_birth": not mother_foreign,
+        "father_citizenship_at_birth": not father_foreign,
+        "mother_immigrated": mother_foreign and rng.random() < 0.8,
+        "father_immigrated": father_foreign and rng.random() < 0.8,
     }
-    return {k: v for k, v in answers.items() if v is not None}
+    answers = {}
+    for question, value in truth.items():
+        r = rng.random()
+        if r < 0.04:
+            continue  # skipped
+        answers[question] = "prefer_not_to_say" if r < 0.07 else ("yes" if value else "no")
+    return answers
 
 
-def bench_releases(sizes: list[int]) -> None:
+def bench_releases(sizes: list[int], keep: Path | None = None) -> None:
     from sqlalchemy import insert
 
     from questionnaires import load_builtin
@@ -95,9 +103,15 @@ def bench_releases(sizes: list[int]) -> None:
                 print(f"release {n:>7,} responses: {seconds:6.1f} s ({n / seconds:,.0f} responses/s), "
                       f"{len(result.files)} files, {size / 1e6:.1f} MB   [setup: sealed and stored in {setup:.1f} s]",
                       flush=True)
+                if keep is not None:
+                    shutil.copytree(Path(tmp) / "release", keep / str(n))
                 db.session.remove()
                 db.engine.dispose()
 
 
 if __name__ == "__main__":
-    bench_releases([int(a) for a in sys.argv[1:]] or [12_000, 200_000])
+    parser = argparse.ArgumentParser()
+    parser.add_argument("sizes", nargs="*", type=int, default=[12_000, 200_000])
+    parser.add_argument("--keep", type=Path)
+    arguments = parser.parse_args()
+    bench_releases(arguments.sizes, arguments.keep)

@@ -35,7 +35,8 @@ def tables_protect(input_file: str, dims: str, count_column: str, min_count: int
         rules = Rules(min_count=min_count, group_rule=not no_group_rule)
         frame = pd.read_csv(input_file, dtype=str, keep_default_na=False)
         table = table_from_frame(frame, specs, count_column, table_id=Path(input_file).stem)
-        protected = protect([table], rules).tables[0]
+        protection = protect([table], rules)
+        protected = protection.tables[0]
     except (InputError, ValueError, CannotProtect) as exc:
         fail(f"{input_file}: {exc}. No output was written.")
     result = frame_from_protected(protected, specs)
@@ -50,4 +51,9 @@ def tables_protect(input_file: str, dims: str, count_column: str, min_count: int
     click.echo(
         f"{len(result)} cells written to {target}: "
         + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("safe", "zero", "primary", "group", "secondary"))
+        + (
+            " (cheapest pattern)"
+            if protection.method == "optimal"
+            else " (hypercube heuristic: the exact search ran out of time; every bound is audited)"
+        )
     )

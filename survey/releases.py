@@ -7,6 +7,7 @@ counts of secret cells stay sealed to the Statistics Office key inside that entr
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import secrets
@@ -17,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from aggregation import CannotProtect, Dimension, Rules, Table, protect
+from aggregation.estimates import TableEstimate, table_estimates
 from aggregation.exports import TableLabels, legend, published_status, write_chart, write_table_csv, write_xlsx
 from aggregation.frames import NOT_ANSWERED, STRATUM_PREFIX, response_frame, template_tables
 from aggregation.protect import EarlierRelease, ProtectedTable
@@ -78,9 +80,11 @@ def make_release(
         "random_state": random_state,
         "key_fingerprint": fingerprint(statistics_public_key()),
         "earlier_releases_audited": len(earlier_rows),
+        "secondary_suppression": protection.method,
     }
     labelled = [(p, _labels(questionnaire, p.table, lang)) for p in protection.tables]
-    files = _write_files(out_dir, labelled, parameters, lang)
+    estimates = _estimates(labelled, wave, rules)
+    files = _write_files(out_dir, labelled, parameters, lang, estimates)
     release = Release(
         wave_id=wave.id,
         number=number,
@@ -165,7 +169,53 @@ def _labels(questionnaire: Questionnaire, table: Table, lang: str) -> TableLabel
     return TableLabels(questionnaire.text(template.title, lang), dimension_labels, category_labels)
 
 
-def _write_files(out_dir: Path, labelled, parameters: dict, lang: str) -> dict[str, str]:
+def _estimates(labelled, wave: Wave, rules: Rules) -> list[tuple[TableEstimate, TableLabels]]:
+    """Weighted shares for every table of strata × answer, post-stratified by the table's strata."""
+    result = []
+    for protected, labels in labelled:
+        *strata_dimensions, answer = protected.table.dimensions
+        if answer.name.startswith(STRATUM_PREFIX) or not all(
+            d.name.startswith(STRATUM_PREFIX) for d in strata_dimensions
+        ):
+            continue
+        attributes = [d.name[len(STRATUM_PREFIX) :] for d in strata_dimensions]
+        headcounts = dict.fromkeys(itertools.product(*(d.leaves for d in strata_dimensions)), 0)
+        for stratum in wave.strata:
+            key = tuple(stratum.attributes[a] for a in attributes)
+            headcounts[key] = headcounts.get(key, 0) + stratum.headcount
+        for estimate in table_estimates(protected, headcounts, min_count=rules.min_count):
+            result.append((estimate, labels))
+    return result
+
+
+def _estimate_json(item: TableEstimate) -> dict:
+    estimate = item.estimate
+    entry = {
+        "table": item.table_id,
+        "population": dict(zip(item.dimensions, item.population)),
+        "answer": {item.answer_dimension: item.category},
+        "published": estimate.published,
+    }
+    if estimate.published:
+        entry.update(
+            share=estimate.share,
+            lower=estimate.lower,
+            upper=estimate.upper,
+            confidence=0.95,
+            respondents=estimate.respondents,
+            headcount=estimate.headcount,
+            response_rate=estimate.response_rate,
+            share_if_all_others_no=estimate.bound_if_all_no,
+            share_if_all_others_yes=estimate.bound_if_all_yes,
+        )
+    else:  # not even the respondents: they could give away a secret margin
+        entry["reason"] = "a cell it rests on is secret, or too few answered"
+    return entry
+
+
+def _write_files(
+    out_dir: Path, labelled, parameters: dict, lang: str, estimates: list[tuple[TableEstimate, TableLabels]]
+) -> dict[str, str]:
     """Write into a fresh folder next to the target, then move it into place: all files or none."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = out_dir.with_name(f".{out_dir.name}.{secrets.token_hex(4)}.partial")
@@ -175,7 +225,7 @@ def _write_files(out_dir: Path, labelled, parameters: dict, lang: str) -> dict[s
             write_table_csv(protected, labels, staging / f"{protected.id}.csv", lang=lang)
             write_chart(protected, labels, staging / protected.id, lang=lang)
         write_xlsx(labelled, staging / "release.xlsx", parameters=parameters, lang=lang,
-                   title=str(parameters["wave_name"]))
+                   title=str(parameters["wave_name"]), estimates=estimates)
         document = {
             "parameters": parameters,
             "legend": [{"symbol": s, "meaning": m} for s, m in legend(lang)],
@@ -192,6 +242,7 @@ def _write_files(out_dir: Path, labelled, parameters: dict, lang: str) -> dict[s
                 }
                 for p, labels in labelled
             ],
+            "estimates": [_estimate_json(item) for item, _ in estimates],
         }
         (staging / "release.json").write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
         files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(staging.iterdir())}

@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aggregation.estimates import ShareEstimate, StratumCount, estimate_from_frame, estimate_share, response_rate
+from aggregation import Dimension, Rules, build_table, protect
+from aggregation.estimates import (
+    ShareEstimate,
+    StratumCount,
+    estimate_from_frame,
+    estimate_share,
+    response_rate,
+    table_estimates,
+)
 from aggregation.rules import DisclosureRiskWarning
 
 Z = 1.959963984540054  # standard normal 97.5 % quantile
@@ -217,3 +225,53 @@ def test_wilson_ends_are_not_wald_ends():
     wald_half = Z * math.sqrt((1 - 30 / 1000) * (1 / 30) * (29 / 30) / 29)
     assert 1 / 30 - wald_half < 0 < estimate.lower
     assert estimate.upper - estimate.share > estimate.share - estimate.lower
+
+
+# --- Estimates of a released table --------------------------------------------------------------
+
+GROUPS = Dimension.flat("stratum.group", ["medium", "senior"])
+MB = Dimension.flat("migration_background", ["yes", "no", "unknown", "not_answered"])
+
+
+def test_table_estimates_weight_each_group_by_its_headcount_and_leave_out_unknown_answers():
+    table = build_table("mb", [GROUPS, MB], {
+        ("medium", "yes"): 10, ("medium", "no"): 30, ("medium", "unknown"): 6,
+        ("senior", "yes"): 20, ("senior", "no"): 20, ("senior", "not_answered"): 7,
+    })
+    protected = protect([table], Rules())
+    found = {(e.population, e.category): e.estimate for e in table_estimates(protected.tables[0], {
+        ("medium",): 400, ("senior",): 100,
+    })}
+    assert set(found) == {(p, c) for p in [("Total",), ("medium",), ("senior",)] for c in ("yes", "no")}
+    medium = found[(("medium",), "yes")]
+    assert medium.published and medium.share == pytest.approx(10 / 40)
+    assert medium.respondents == 40  # "unknown" is not "no"
+    overall = found[(("Total",), "yes")]
+    assert overall.share == pytest.approx(0.8 * 10 / 40 + 0.2 * 20 / 40)  # not the raw 30 / 80
+    assert overall.lower < overall.share < overall.upper
+    assert overall.bound_if_all_no == pytest.approx(30 / 500)
+
+
+def test_an_estimate_that_rests_on_a_secret_cell_is_withheld_and_others_are_not():
+    table = build_table("mb", [GROUPS, MB], {
+        ("medium", "yes"): 2, ("medium", "no"): 30,
+        ("senior", "yes"): 20, ("senior", "no"): 20,
+    })
+    protected = protect([table], Rules()).tables[0]
+    assert protected.cells[("medium", "yes")].count is None
+    found = {(e.population, e.category): e.estimate for e in table_estimates(protected, {
+        ("medium",): 400, ("senior",): 100,
+    })}
+    for population in [("Total",), ("medium",)]:
+        withheld = found[(population, "yes")]
+        assert not withheld.published and withheld.share is None and withheld.lower is None
+    senior = [found[(("senior",), c)] for c in ("yes", "no")]
+    published_cells = [protected.cells[("senior", c)].count for c in ("yes", "no")]
+    assert all(e.published for e in senior) == all(v is not None for v in published_cells)
+
+
+def test_table_estimates_need_a_headcount_for_every_group():
+    table = build_table("mb", [GROUPS, MB], {("medium", "yes"): 10, ("senior", "no"): 10})
+    protected = protect([table], Rules()).tables[0]
+    with pytest.raises(ValueError, match="no headcount for strata"):
+        table_estimates(protected, {("medium",): 400})

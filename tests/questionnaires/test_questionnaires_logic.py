@@ -115,18 +115,32 @@ def test_derived_values_are_always_declared_categories(migration: Questionnaire,
             assert q.derive(given)[variable.id] in variable.category_codes()
 
 
+GROUNDS = ("ethnic", "gender", "religion_belief", "disability_illness", "age", "sexual_identity")
+
+
 def test_agg_derived_variables(agg: Questionnaire) -> None:
     no = agg.derive({"experienced_discrimination": "no"})
-    assert no == {"experienced": "no", "experienced_ethnic": "no", "complaints_office_use": "no_experience"}
+    assert no == {"experienced": "no", "complaints_office_use": "no_experience",
+                  **{f"experienced_{g}": "no" for g in GROUNDS}}
     yes = agg.derive({"experienced_discrimination": "yes", "grounds": ["age", "ethnic_origin"],
                       "used_complaints_office": "no"})
-    assert yes == {"experienced": "yes", "experienced_ethnic": "yes", "complaints_office_use": "not_used"}
+    assert yes == {"experienced": "yes", "complaints_office_use": "not_used",
+                   **{f"experienced_{g}": "yes" if g in ("age", "ethnic") else "no" for g in GROUNDS}}
     other_ground = agg.derive({"experienced_discrimination": "unsure", "grounds": ["gender"],
                                "used_complaints_office": "yes"})
-    assert other_ground == {"experienced": "unsure", "experienced_ethnic": "no", "complaints_office_use": "used"}
+    assert other_ground == {"experienced": "unsure", "complaints_office_use": "used",
+                            **{f"experienced_{g}": "yes" if g == "gender" else "no" for g in GROUNDS}}
     withheld = agg.derive({"experienced_discrimination": "yes", "grounds": [P]})
-    assert withheld["experienced_ethnic"] == "unknown"
+    assert {withheld[f"experienced_{g}"] for g in GROUNDS} == {"unknown"}
     assert agg.derive({"experienced_discrimination": P})["experienced"] == "unknown"
+
+
+def test_every_agg_ground_has_its_own_table(agg: Questionnaire) -> None:
+    """Section 1 AGG names six grounds; each can be tabulated by employee group."""
+    grounds = {o.code for o in agg.question("grounds").options} - {"other", P}
+    assert len(grounds) == 6
+    tabulated = {t.dimensions[-1] for t in agg.tables}
+    assert {f"experienced_{'ethnic' if g == 'ethnic_origin' else g}" for g in grounds} <= tabulated
 
 
 def test_hidden_answers_do_not_count_for_derived_values(agg: Questionnaire) -> None:

@@ -63,8 +63,20 @@ def test_a_release_writes_protected_files_and_logs_them(app, runner, wave, tmp_p
     assert cells[("senior", "yes")]["status"] == "secret" and cells[("senior", "yes")]["count"] is None
     assert cells[("medium", "yes")]["count"] == 9
     assert {c["status"] for t in document["tables"] for c in t["cells"]} <= {"safe", "zero", "secret"}
+    estimates = [e for e in document["estimates"] if e["table"] == "migration_background_by_group"]
+    medium = next(e for e in estimates if e["population"] == {"stratum.group": "medium"} and e["answer"] == {
+        "migration_background": "yes"})
+    assert medium["published"] and medium["lower"] <= medium["share"] <= medium["upper"]
+    senior = next(e for e in estimates if e["population"] == {"stratum.group": "senior"} and e["answer"] == {
+        "migration_background": "yes"})
+    assert senior == {**senior, "published": False} and "share" not in senior and "respondents" not in senior
+    assert document["parameters"]["secondary_suppression"] == "optimal"
     book = openpyxl.load_workbook(out / "release.xlsx")
-    assert len(book.sheetnames) == 3 + 2  # three tables, legend, parameters
+    assert len(book.sheetnames) == 3 + 3  # three tables, estimates, legend, parameters
+    sheet = book["Schätzungen"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=5)]
+    assert ["Mit Migrationshintergrund" in r for r in rows].count(True) == sum(
+        e["answer"] == {"migration_background": "yes"} for e in document["estimates"])
     listing = runner.invoke(args=["releases", "list"]).output
     assert "wave" in listing and "36 responses" in listing
     shown = runner.invoke(args=["releases", "show", "1"]).output
