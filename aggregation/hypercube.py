@@ -9,6 +9,11 @@ else is published. A box is a product of one move per dimension: along a dimensi
 +1 on a leaf's path up to `Total`, or +1 on one leaf's path and −1 on another's, up to (not
 including) their lowest common ancestor. Every such product satisfies every equation of the
 table, and the grand total never moves (at least one dimension pairs two leaves).
+
+Across releases a box is carried through the links `now = then + change`, and checked against
+every equation of the whole system before it is used. Where no box fits (an earlier release may
+have fixed a pattern that protects by a longer cycle), a linear program finds the cheapest move
+of any shape (`_Flows`).
 """
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ import numpy as np
 from scipy.optimize import LinearConstraint, milp
 from scipy.sparse import coo_array, csc_array, csr_array
 
-from .audit import Bounds, attacker_bounds, components
+from .audit import Bounds, attacker_bounds, components, equality_model
 from .hypercube import Boxes, protect_by_boxes
 from .rules import CannotProtect, Requirement
 from .system import CellSystem
@@ -193,22 +193,12 @@ class _Reach:
         secret = suppressed[region]
         self.room_up = room_up[region]
         self.room_down = room_down[region]
-        self.solver = highspy.Highs()
-        self.solver.setOptionValue("output_flag", False)
-        self.solver.setOptionValue("presolve", "off")
-        self.solver.setOptionValue("simplex_strategy", 4)  # primal: the last basis stays feasible
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = len(region), matrix.shape[0]
-        lp.col_cost_ = np.zeros(len(region))
-        lp.col_lower_ = np.where(secret, -self.room_down, 0.0)
-        lp.col_upper_ = np.where(secret, self.room_up, 0.0)
-        lp.row_lower_ = np.zeros(matrix.shape[0])
-        lp.row_upper_ = np.zeros(matrix.shape[0])
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = matrix.indptr
-        lp.a_matrix_.index_ = matrix.indices
-        lp.a_matrix_.value_ = matrix.data
-        self.solver.passModel(lp)
+        self.solver = equality_model(
+            matrix,
+            np.zeros(matrix.shape[0]),
+            np.where(secret, -self.room_down, 0.0),
+            np.where(secret, self.room_up, 0.0),
+        )
         self.previous: int | None = None
 
     def reach(self, cell: int, direction: int) -> tuple[float, np.ndarray]:
