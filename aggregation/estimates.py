@@ -335,12 +335,8 @@ def table_estimates(
 
 
 def _leaves_below(dimension: Dimension) -> dict[str, list[str]]:
-    parent = dimension.leaf_parent()
     result: dict[str, list[str]] = {node: [] for node in dimension.nodes}
     for leaf in dimension.leaves:
-        node = leaf
-        result[node].append(leaf)
-        while node in parent:
-            node = parent[node]
+        for node in dimension.path(leaf):
             result[node].append(leaf)
     return result

@@ -461,13 +461,12 @@ def _estimates_sheet(ws: Worksheet, estimates: Sequence[tuple[TableEstimate, Tab
             labels.category(name, node, lang) for name, node in zip(item.dimensions, item.population)
         ) or text["total"]
         answer = labels.category(item.answer_dimension, item.category, lang)
-        percent = lambda value: None if value is None else round(100 * value, 1)  # noqa: E731
         values = [labels.title, population, answer]
         if estimate.published:
             values += [
-                percent(estimate.share), percent(estimate.lower), percent(estimate.upper), estimate.respondents,
-                estimate.headcount, percent(estimate.response_rate), percent(estimate.bound_if_all_no),
-                percent(estimate.bound_if_all_yes), "",
+                _percent(estimate.share), _percent(estimate.lower), _percent(estimate.upper), estimate.respondents,
+                estimate.headcount, _percent(estimate.response_rate), _percent(estimate.bound_if_all_no),
+                _percent(estimate.bound_if_all_yes), "",
             ]
         else:  # not even the respondents: they could give away a secret margin
             values += [None] * 8 + [text["not_published"]]
@@ -477,6 +476,10 @@ def _estimates_sheet(ws: Worksheet, estimates: Sequence[tuple[TableEstimate, Tab
     ws.freeze_panes = "A5"
     for column, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = min(max(width + 2, 8), 50)
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else round(100 * share, 1)
 
 
 # --- Charts ---------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linprog
-from scipy.sparse import csr_array, hstack
+from scipy.sparse import hstack
 
 from .rules import CannotProtect
 from .system import CellSystem
@@ -57,10 +57,6 @@ class Boxes:
             for cell in (link.now, link.then, link.change):
                 self.links_of.setdefault(cell, []).append(link)
         self._moves: dict[tuple[str, int, str], tuple[tuple[tuple[str, int], ...], ...]] = {}
-        self.equations_of: list[list[int]] = [[] for _ in range(system.size)]
-        for number, (total, parts) in enumerate(system.equations):
-            for cell in (total, *parts):
-                self.equations_of[cell].append(number)
 
     def cheapest(
         self,
@@ -171,11 +167,9 @@ class Boxes:
 
     def _balanced(self, move: Move) -> bool:
         """Whether every equation of the whole system still holds after the move."""
-        for number in {e for cell in move for e in self.equations_of[cell]}:
-            total, parts = self.system.equations[number]
-            if move.get(total, 0) != sum(move.get(p, 0) for p in parts):
-                return False
-        return True
+        step = np.zeros(self.system.size)
+        step[list(move)] = list(move.values())
+        return not np.any(self.system.matrix @ step)
 
 
 def _balance(move: Move, link: Link, carrier: str) -> None:
@@ -191,15 +185,7 @@ def _balance(move: Move, link: Link, carrier: str) -> None:
 
 def dimension_moves(dimension: Dimension, node: str) -> tuple[tuple[tuple[str, int], ...], ...]:
     """The one-dimensional moves through `node` with `node` at +1 (see the module docstring)."""
-    parent = dimension.leaf_parent()
-
-    def path(leaf: str) -> list[str]:
-        chain = [leaf]
-        while chain[-1] in parent:
-            chain.append(parent[chain[-1]])
-        return chain
-
-    paths = {leaf: path(leaf) for leaf in dimension.leaves}
+    paths = {leaf: dimension.path(leaf) for leaf in dimension.leaves}
     under = [leaf for leaf in dimension.leaves if node in paths[leaf]]
     elsewhere = [leaf for leaf in dimension.leaves if node not in paths[leaf]]
     moves = []
@@ -227,7 +213,7 @@ def protect_by_boxes(
     cheapest move found by a linear program over the whole system is suppressed instead."""
     suppressed = np.array(start, dtype=bool)
     flows = _Flows(boxes.system, published)
-    for cell, up, down in sorted(clauses, key=lambda c: (-(c[1] or 0) - (c[2] or 0), c[0])):
+    for cell, up, down in sorted(clauses, key=lambda c: (-c[1] - c[2], c[0])):
         move = boxes.cheapest(cell, up, down, costs, suppressed, published)
         if move is None:
             move = flows.cheapest(cell, up, down, costs, suppressed)
@@ -243,16 +229,9 @@ class _Flows:
     |z| is a linear program; once its support is secret, the attacker can make exactly that move."""
 
     def __init__(self, system: CellSystem, published: np.ndarray) -> None:
-        rows, cols, data = [], [], []
-        for row, (total, parts) in enumerate(system.equations):
-            for cell, sign in ((total, -1.0), *((p, 1.0) for p in parts)):
-                rows.append(row)
-                cols.append(cell)
-                data.append(sign)
-        matrix = csr_array((data, (rows, cols)), shape=(len(system.equations), system.size))
         self.system = system
         self.published = np.asarray(published, dtype=bool)
-        self.constraint = hstack([matrix, -matrix]).tocsr()  # z = rise - fall
+        self.constraint = hstack([system.matrix, -system.matrix]).tocsr()  # z = rise - fall
 
     def cheapest(
         self, cell: int, up: int, down: int, costs: np.ndarray, suppressed: np.ndarray

@@ -106,22 +106,17 @@ def suppress(
     by_cell: dict[int, list[int]] = {}
     for i, (cell, _, _) in enumerate(clauses):
         by_cell.setdefault(cell, []).append(i)
+    objective = np.concatenate([costs, np.zeros(len(chooser_of))])
     for rounds in range(1, max_rounds + 1):
         budget = time_limit
         if boxes is not None:
             budget = min(time_limit, exact_seconds - (time.perf_counter() - started))
         suppressed = None
         if budget > 0:
-            suppressed = _solve(
-                np.concatenate([costs, np.zeros(len(chooser_of))]), lower, upper, pairing, cuts, budget, n,
-                optimal_only=boxes is not None,
-            )
+            suppressed = _solve(objective, lower, upper, pairing, cuts, budget, n, optimal_only=boxes is not None)
         if suppressed is None:  # the exact loop ran out of its budget
-            published_mask = upper[:n] == 0
-            suppressed = protect_by_boxes(boxes, clauses, costs, lower[:n] > 0, published_mask)
-            bounds = attacker_bounds(system, suppressed)
-            _verify(system, sensitive, bounds, min_count)
-            return Suppression(suppressed, bounds, float(costs[suppressed].sum()), rounds, "hypercube")
+            suppressed = protect_by_boxes(boxes, clauses, costs, lower[:n] > 0, upper[:n] == 0)
+            return _audited(system, sensitive, min_count, suppressed, costs, rounds, "hypercube")
         exposed = 0
         for group in components(system, suppressed):
             targets = [c for c in group if c in by_cell]
@@ -145,9 +140,7 @@ def suppress(
                     else:
                         cuts.add(cut_down, rhs=float(down))
         if not exposed:
-            bounds = attacker_bounds(system, suppressed)
-            _verify(system, sensitive, bounds, min_count)
-            return Suppression(suppressed, bounds, float(costs[suppressed].sum()), rounds)
+            return _audited(system, sensitive, min_count, suppressed, costs, rounds, "optimal")
     raise CannotProtect(f"no protecting pattern found within {max_rounds} rounds")
 
 
@@ -265,6 +258,20 @@ def _solve(
     if result.x is None:
         raise CannotProtect(f"the suppression program has no solution ({result.message})")
     return result.x[:cells] > 0.5
+
+
+def _audited(
+    system: CellSystem,
+    sensitive: Mapping[int, Sequence[Requirement]],
+    min_count: int,
+    suppressed: np.ndarray,
+    costs: np.ndarray,
+    rounds: int,
+    method: str,
+) -> Suppression:
+    bounds = attacker_bounds(system, suppressed)
+    _verify(system, sensitive, bounds, min_count)
+    return Suppression(suppressed, bounds, float(costs[suppressed].sum()), rounds, method)
 
 
 def _verify(system: CellSystem, sensitive: Mapping[int, Sequence[Requirement]], bounds: Bounds, min_count: int) -> None:

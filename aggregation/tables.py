@@ -61,6 +61,14 @@ class Dimension:
     def leaf_parent(self) -> dict[str, str]:
         return {child: parent for parent, kids in self.children.items() for child in kids}
 
+    def path(self, node: str) -> list[str]:
+        """`node` and its ancestors up to `Total`: the cells a count in `node` adds to."""
+        parent = self.leaf_parent()
+        chain = [node]
+        while chain[-1] in parent:
+            chain.append(parent[chain[-1]])
+        return chain
+
 
 @dataclass(frozen=True)
 class Equation:
@@ -132,20 +140,13 @@ def build_table(table_id: str, dimensions: Sequence[Dimension], inner: Mapping[K
         if int(value) != value or value < 0:
             raise ValueError(f"table {table_id!r}: count {value!r} for {key!r} is not a whole number ≥ 0")
         counts[key] = counts.get(key, 0) + int(value)
-    parents = [d.leaf_parent() for d in dims]
+    paths = [{leaf: d.path(leaf) for leaf in d.leaves} for d in dims]
     totals: dict[Key, int] = {}
     for key in itertools.product(*(d.leaves for d in dims)):
         value = counts.get(key, 0)
-        for combo in itertools.product(*(_ancestors(node, parent) for node, parent in zip(key, parents))):
+        for combo in itertools.product(*(path[node] for node, path in zip(key, paths))):
             totals[combo] = totals.get(combo, 0) + value
     return Table(table_id, dims, totals)
-
-
-def _ancestors(node: str, parent: Mapping[str, str]) -> list[str]:
-    chain = [node]
-    while chain[-1] in parent:
-        chain.append(parent[chain[-1]])
-    return chain
 
 
 def _check_names(name: str, categories: Iterable[str]) -> None:
