@@ -85,9 +85,9 @@ def bench_releases(sizes: list[int], keep: Path | None = None) -> None:
                 for _ in range(n):
                     stratum = rng.choice(strata)
                     batch.append({
-                        "id": uuid.uuid4(), "wave_id": wave.id, "stratum_id": stratum,
-                        "sealed": seal({"questionnaire": questionnaire_hash, "answers": synthetic_answers(rng)},
-                                       public, info_for("response", wave.id, stratum)),
+                        "id": uuid.uuid4(), "wave_id": wave.id,
+                        "sealed": seal({"questionnaire": questionnaire_hash, "stratum": stratum,
+                                        "answers": synthetic_answers(rng)}, public, info_for(wave.id)),
                     })
                     if len(batch) == 5000:
                         db.session.execute(insert(Response), batch)

@@ -14,15 +14,14 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import Date, DateTime, Integer, Interval, Time, func, inspect, select, text
 
-from .crypto import PAD_BLOCK, KeyFiles, KeyProblem
+from .crypto import KeyFiles, KeyProblem, is_well_formed
 from .extensions import db
-from .models import ANONYMOUS_COLUMNS, PoolEntry, Response, Token
+from .models import ANONYMOUS_COLUMNS, Pool, Response, Token
+from .pool import unpack, waiting
 
 ANONYMOUS_TABLES = tuple(ANONYMOUS_COLUMNS)
 TABLE_NAMES = {"tokens": "codes", "pool": "mix pool", "responses": "responses"}
 _TIME_NAME = re.compile(r"(time|date|stamp|created|updated|modified|_at$|when|seen|(^|_)ip($|_)|agent|addr)", re.I)
-#: HPKE with X25519 adds a 32-byte encapsulated key and a 16-byte tag to the padded plaintext.
-HPKE_OVERHEAD = 32 + 16
 RESPONDENT_PATHS = ("/", "/s", "/welcome", "/q/1", "/review", "/thanks")
 
 
@@ -113,8 +112,9 @@ def _only_allowed_columns(inspector, columns: dict[str, list[dict]]) -> Check:
         "no_link_between_codes_and_responses",
         True,
         "The code table holds only each code's fingerprint, its wave, its stratum and whether it was used. The "
-        "pool and response tables hold only a random id, the wave, the stratum and the sealed answers. No column "
-        "and no reference connects a code to an answer.",
+        "pool holds one sealed, shuffled bundle of waiting answers per wave; the response table only a random id, "
+        "the wave and the sealed answer. An answer's stratum is sealed inside it. No column and no reference "
+        "connects a code to an answer.",
     )
 
 
@@ -124,14 +124,15 @@ def _no_sequential_keys(inspector, columns: dict[str, list[dict]]) -> Check:
         for column in cols:
             default = str(column.get("default") or "")
             if isinstance(column["type"], Integer) or column.get("autoincrement") is True or "nextval" in default:
+                if table == "pool" and column["name"] == "wave_id":
+                    continue  # the pool is keyed by its wave: one row per wave, nothing counts upward
                 if column["name"] in inspector.get_pk_constraint(table)["constrained_columns"]:
                     problems.append(f"the {TABLE_NAMES[table]} table's key '{column['name']}' counts upward")
             if column.get("identity") or "nextval" in default:
                 problems.append(f"the {TABLE_NAMES[table]} table's column '{column['name']}' is filled from a sequence")
-    for model in (PoolEntry, Response):
-        not_random = sum(1 for key in db.session.scalars(select(model.id)) if uuid.UUID(str(key)).version != 4)
-        if not_random:
-            problems.append(f"{not_random} rows of the {model.__tablename__} table have ids that are not random UUIDs")
+    not_random = sum(1 for key in db.session.scalars(select(Response.id)) if uuid.UUID(str(key)).version != 4)
+    if not_random:
+        problems.append(f"{not_random} rows of the responses table have ids that are not random UUIDs")
     if problems:
         return Check(
             "no_sequential_keys",
@@ -142,8 +143,8 @@ def _no_sequential_keys(inspector, columns: dict[str, list[dict]]) -> Check:
     return Check(
         "no_sequential_keys",
         True,
-        "Codes are keyed by their fingerprint and answers by random numbers (UUID version 4), so no key shows "
-        "in which order codes were used or answers arrived.",
+        "Codes are keyed by their fingerprint, the pool by its wave and stored answers by random numbers (UUID "
+        "version 4), so no key shows in which order codes were used or answers arrived.",
     )
 
 
@@ -183,7 +184,9 @@ def _keys_present(app: Flask) -> Check:
         files.load_statistics_public()
         if not files.statistics_private_is_encrypted():
             problems.append("the Statistics Office private key is not protected by a passphrase")
-        files.load_pool_private()
+        for path in sorted(files.directory.iterdir()):
+            if b"PRIVATE KEY-----" in path.read_bytes()[:64] and b"ENCRYPTED" not in path.read_bytes()[:64]:
+                problems.append(f"{path.name} is a private key without a passphrase, readable by anyone with a backup")
     except KeyProblem as exc:
         problems.append(str(exc))
     except ValueError as exc:
@@ -196,29 +199,40 @@ def _keys_present(app: Flask) -> Check:
     return Check(
         "keys_present",
         True,
-        "The Statistics Office public key seals stored responses and its private key is protected by a "
-        "passphrase; the pool key and the secret for code fingerprints are in the instance configuration, "
-        "not in the database, so a copy of the database alone reveals neither answers nor codes.",
+        "The Statistics Office public key seals every answer from the moment it is submitted, and its private "
+        "key is protected by a passphrase; no other private key lies in the instance folder, so neither the "
+        "server nor a copy of its database and instance folder can open an answer. The secret for code "
+        "fingerprints is in the instance configuration, not in the database.",
     )
 
 
 def _sealed_at_rest() -> Check:
     lengths = db.session.execute(select(func.length(Response.sealed), func.count()).group_by(func.length(Response.sealed))).all()
-    odd = sum(n for length, n in lengths if length < PAD_BLOCK + HPKE_OVERHEAD or (length - HPKE_OVERHEAD) % PAD_BLOCK)
-    total = sum(n for _, n in lengths)
-    if odd:
+    stored_odd = sum(n for length, n in lengths if not is_well_formed(b"\0" * length))
+    stored = sum(n for _, n in lengths)
+    pooled, pooled_odd = 0, 0
+    for value in db.session.scalars(select(Pool.entries)):
+        try:
+            entries = unpack(value)
+        except Exception:
+            pooled_odd += 1
+            continue
+        pooled += len(entries)
+        pooled_odd += sum(1 for entry in entries if not is_well_formed(entry))
+    if stored_odd or pooled_odd:
         return Check(
             "responses_sealed",
             False,
-            f"{odd} of {total} stored responses are not sealed ciphertexts of a fixed size class; they may be "
-            "readable or may reveal by their size how much someone answered.",
+            f"{stored_odd} of {stored} stored and {pooled_odd} of {pooled} waiting answers are not sealed "
+            "ciphertexts of a fixed size class; they may be readable or may reveal by their size how much "
+            "someone answered.",
         )
     return Check(
         "responses_sealed",
         True,
-        f"All {total} stored responses are ciphertexts sealed to the Statistics Office key and padded to a fixed "
-        "size class: the web server, the database administrator and a stolen backup cannot read them, and their "
-        "size does not tell how many questions someone answered.",
+        f"All {stored} stored and {pooled} waiting answers are ciphertexts sealed to the Statistics Office key "
+        "and padded to a fixed size class: the web server, the database administrator and a stolen backup "
+        "cannot read them, and their size does not tell how many questions someone answered.",
     )
 
 
@@ -275,7 +289,7 @@ def _counts_reconcile() -> tuple[Check, dict[str, int]]:
     counts = {
         "issued": count(select(func.count()).select_from(Token)),
         "used": count(select(func.count()).select_from(Token).where(Token.used.is_(True))),
-        "pooled": count(select(func.count()).select_from(PoolEntry)),
+        "pooled": waiting(),
         "stored": count(select(func.count()).select_from(Response)),
     }
     issued, used, pooled, stored = (counts[k] for k in ("issued", "used", "pooled", "stored"))

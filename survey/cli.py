@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
 from .config import PASSPHRASE_ENV
+from .files import ensure_private_dir
 
 
 #: Every wir-survey command; `register` adds them to an app's CLI, which the console script serves.
@@ -50,7 +51,7 @@ def fail(message: str) -> None:
 
 def write_instance_config(instance: Path) -> bool:
     """Write `<instance>/config.py` with fresh random secrets unless it exists; True when written."""
-    instance.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(instance)
     path = instance / "config.py"
     if path.exists():
         return False

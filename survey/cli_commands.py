@@ -78,14 +78,15 @@ def waves_open(wave_id: int) -> None:
 @click.argument("wave_id", type=int)
 @with_appcontext
 def waves_close(wave_id: int) -> None:
-    """Close an open wave and flush the mix pool."""
+    """Close an open wave."""
     from .waves import close_wave
 
     try:
-        wave, moved = close_wave(wave_id)
+        wave, waiting = close_wave(wave_id)
     except (WaveError, KeyProblem) as exc:
         fail(str(exc))
-    click.echo(f"Wave {wave.id} ({wave.name}) is closed; {moved} waiting answers were mixed into the store.")
+    click.echo(f"Wave {wave.id} ({wave.name}) is closed. {waiting} answers wait in its pool, fewer than a batch; "
+               "they stay sealed there and releases read them.")
 
 
 @waves_group.command("list")
@@ -95,7 +96,7 @@ def waves_list() -> None:
     from sqlalchemy import func, select
 
     from .extensions import db
-    from .models import Response, PoolEntry, Token
+    from .models import Token
     from .waves import list_waves
 
     for wave in list_waves():
@@ -115,13 +116,13 @@ def waves_list() -> None:
 
 @commands.group("keys")
 def keys_group() -> None:
-    """The Statistics Office key pair and the pool key."""
+    """The Statistics Office key pair."""
 
 
 @keys_group.command("create")
 @with_appcontext
 def keys_create() -> None:
-    """Create both key pairs and print the public key's fingerprint."""
+    """Create the key pair and print the public key's fingerprint."""
     try:
         fingerprint = key_files().create(passphrase(confirm=True))
     except KeyProblem as exc:
@@ -180,18 +181,15 @@ def pool_group() -> None:
 @pool_group.command("flush")
 @with_appcontext
 def pool_flush() -> None:
-    """Mix every waiting answer into the response store now."""
+    """Move each wave's waiting answers to the store where at least the threshold wait.
+
+    Submits do this by themselves; the command is for a threshold lowered since. A smaller batch is
+    never moved: it would narrow each of its answers to fewer codes."""
     from .pool import flush, waiting
 
-    waiting_now = waiting()
-    if 0 < waiting_now < int(current_app.config["POOL_FLUSH_THRESHOLD"]):
-        click.echo(f"note: only {waiting_now} answers wait; a small batch hides each answer among fewer others.",
-                   err=True)
-    try:
-        moved = flush()
-    except KeyProblem as exc:
-        fail(str(exc))
-    click.echo(f"{moved} answers mixed into the response store.")
+    moved = flush()
+    click.echo(f"{moved} answers mixed into the response store; {waiting()} wait in batches smaller than "
+               f"{current_app.config['POOL_FLUSH_THRESHOLD']}.")
 
 
 # --- audit ------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Sealing answers (HPKE) and the key files of an instance (DESIGN.md section 6).
 
-Two X25519 key pairs exist. The Statistics Office key seals stored responses; its private half is
-encrypted with a passphrase and is needed only for releases. The pool key seals answers while they
-wait in the mix pool; the server holds it so that the flush can re-seal them with fresh randomness.
+One X25519 key pair exists: the Statistics Office's. Every answer is sealed to its public key at
+the moment of submission, whether it then waits in the mix pool or lies in the store; the private
+half is encrypted with a passphrase and is needed only for releases. The server holds no key that
+opens an answer, so neither it nor a copy of its database and instance folder can read one.
 All primitives come from pyca/cryptography.
 """
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes, hpke, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
+from .files import ensure_private_dir
+
 SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
 #: Plaintexts are padded to a multiple of this, so a ciphertext's length does not tell
 #: how many questions someone answered (e.g. that they reported discrimination and its details).
@@ -22,7 +25,8 @@ PAD_BLOCK = 1024
 
 STATISTICS_PUBLIC = "statistics-office.pub"
 STATISTICS_PRIVATE = "statistics-office.key"
-POOL_PRIVATE = "pool.key"
+#: HPKE with X25519 adds a 32-byte encapsulated key and a 16-byte tag to the padded plaintext.
+HPKE_OVERHEAD = 32 + 16
 
 
 class KeyProblem(Exception):
@@ -33,9 +37,18 @@ class WrongPassphrase(KeyProblem):
     pass
 
 
-def info_for(purpose: str, wave_id: int, stratum_id: int) -> bytes:
-    """HPKE info binding a ciphertext to its purpose, wave and stratum: it cannot be moved between them."""
-    return f"wir-survey/{purpose}/v1/wave={wave_id}/stratum={stratum_id}".encode("ascii")
+def info_for(wave_id: int) -> bytes:
+    """HPKE info binding an answer's ciphertext to its wave: it cannot be moved to another wave.
+
+    The stratum is not bound here but sealed inside the payload: a caller that needs the info to
+    open a ciphertext must not need to know the stratum, which is never stored in clear."""
+    return f"wir-survey/answer/v2/wave={wave_id}".encode("ascii")
+
+
+def is_well_formed(ciphertext: bytes) -> bool:
+    """Whether a value has the exact shape of a sealed, padded answer (checked without any key)."""
+    body = len(ciphertext) - HPKE_OVERHEAD
+    return body >= PAD_BLOCK and body % PAD_BLOCK == 0
 
 
 def seal(payload: dict, public_key: X25519PublicKey, info: bytes) -> bytes:
@@ -72,38 +85,27 @@ class KeyFiles:
     def statistics_private(self) -> Path:
         return self.directory / STATISTICS_PRIVATE
 
-    @property
-    def pool_private(self) -> Path:
-        return self.directory / POOL_PRIVATE
-
     def exist(self) -> bool:
-        return all(p.exists() for p in (self.statistics_public, self.statistics_private, self.pool_private))
+        return all(p.exists() for p in (self.statistics_public, self.statistics_private))
 
     def create(self, passphrase: str) -> str:
-        """Write both key pairs; refuse to replace any (stored responses would become unreadable)."""
+        """Write the key pair; refuse to replace it (stored responses would become unreadable)."""
         if not passphrase:
             raise KeyProblem("The passphrase must not be empty.")
-        existing = [p.name for p in (self.statistics_public, self.statistics_private, self.pool_private) if p.exists()]
+        existing = [p.name for p in (self.statistics_public, self.statistics_private) if p.exists()]
         if existing:
             raise KeyProblem(
                 f"Keys already exist in {self.directory} ({', '.join(existing)}); they are never replaced, "
                 "because responses sealed to them would become unreadable."
             )
-        self.directory.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(self.directory)
         statistics = X25519PrivateKey.generate()
-        pool = X25519PrivateKey.generate()
         _write_private(
             self.statistics_private,
             statistics.private_bytes(
                 serialization.Encoding.PEM,
                 serialization.PrivateFormat.PKCS8,
                 serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
-            ),
-        )
-        _write_private(
-            self.pool_private,
-            pool.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             ),
         )
         self.statistics_public.write_bytes(
@@ -128,12 +130,6 @@ class KeyFiles:
             raise WrongPassphrase("The passphrase does not open the Statistics Office key.") from exc
         if not isinstance(key, X25519PrivateKey):
             raise KeyProblem(f"{self.statistics_private} is not an X25519 private key.")
-        return key
-
-    def load_pool_private(self) -> X25519PrivateKey:
-        key = serialization.load_pem_private_key(_read(self.pool_private), password=None)
-        if not isinstance(key, X25519PrivateKey):
-            raise KeyProblem(f"{self.pool_private} is not an X25519 private key.")
         return key
 
     def statistics_private_is_encrypted(self) -> bool:

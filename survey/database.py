@@ -7,6 +7,7 @@ from alembic import command
 from alembic.config import Config
 
 from .extensions import db
+from .files import create_private_file, ensure_private_dir, sqlite_file
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -19,6 +20,13 @@ def alembic_config(connection) -> Config:
 
 
 def upgrade() -> None:
-    """Bring the database to the newest revision; a no-op when it is already there."""
+    """Bring the database to the newest revision; a no-op when it is already there.
+
+    An embedded SQLite file is created first, readable by its owner only; SQLite gives its
+    journal the same mode."""
+    path = sqlite_file(str(db.engine.url))
+    if path is not None and not path.exists():
+        ensure_private_dir(path.parent)
+        create_private_file(path)
     with db.engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")

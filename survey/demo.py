@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from .cli import commands, initialise_instance
 from .config import PASSPHRASE_ENV
+from .files import ensure_private_dir
 
 DEMO_PASSPHRASE = "demo passphrase - not for production"
 DEMO_STRATA = Path(__file__).parent / "demo" / "strata.csv"
@@ -40,7 +41,7 @@ def demo_command(codes: int) -> None:
         key_files().create(phrase)
     by_name = {w.name: w for w in list_waves()}
     out_dir = instance / "demo-codes"
-    out_dir.mkdir(exist_ok=True)
+    ensure_private_dir(out_dir)
     click.echo("")
     click.echo("wir-survey demo instance")
     click.echo(f"  instance folder:   {instance}")

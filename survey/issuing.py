@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 
 from .extensions import db
+from .files import create_private_file
 from .models import Token
 from .respond.operations import pepper
 from .slips import Slip, write_csv, write_pdf
@@ -81,6 +82,7 @@ def issue_tokens(wave_id: int, selector: dict[str, str], count: int, out: Path) 
     try:
         db.session.execute(insert(Token), rows)
         slips = [Slip(code, slip_url(code)) for code in codes]
+        create_private_file(partial)  # the writer keeps this mode: codes are never world-readable
         writer(partial, slips, title)
         db.session.commit()
         os.replace(partial, out)

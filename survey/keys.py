@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from flask import current_app
 
 from .crypto import KeyFiles
@@ -14,21 +14,8 @@ def key_files() -> KeyFiles:
     return KeyFiles(Path(current_app.config["KEYS_DIR"]))
 
 
-def pool_private_key() -> X25519PrivateKey:
-    return _pool_private(str(key_files().directory))
-
-
-def pool_public_key() -> X25519PublicKey:
-    return pool_private_key().public_key()
-
-
 def statistics_public_key() -> X25519PublicKey:
     return _statistics_public(str(key_files().directory))
-
-
-@lru_cache(maxsize=8)
-def _pool_private(directory: str) -> X25519PrivateKey:
-    return KeyFiles(Path(directory)).load_pool_private()
 
 
 @lru_cache(maxsize=8)

@@ -1,8 +1,11 @@
 """The schema. Anonymity is enforced here, by what the tables can hold (house rule 4).
 
 `tokens`, `pool` and `responses` carry no time, no sequential id and no reference to each other:
-tokens are keyed by their HMAC, pool entries and responses by random UUID4s, and on SQLite all
-three are WITHOUT ROWID tables, so not even a hidden rowid records insertion order.
+tokens are keyed by their HMAC, the pool by its wave (one row of shuffled sealed answers per wave)
+and responses by random UUID4s, and on SQLite all three are WITHOUT ROWID tables, so not even a
+hidden rowid records insertion order. Only codes carry a stratum: participation is counted from
+them, while an answer's stratum travels inside its sealed payload (a stratum in clear beside an
+answer would name the one person of a stratum in which one code was used).
 `wir-survey audit` checks the live database against exactly these rules.
 """
 from __future__ import annotations
@@ -20,8 +23,8 @@ WAVE_STATES = ("draft", "open", "closed")
 #: The only columns the three anonymous tables may have; the audit compares against these.
 ANONYMOUS_COLUMNS: dict[str, frozenset[str]] = {
     "tokens": frozenset({"digest", "wave_id", "stratum_id", "used"}),
-    "pool": frozenset({"id", "wave_id", "stratum_id", "sealed"}),
-    "responses": frozenset({"id", "wave_id", "stratum_id", "sealed"}),
+    "pool": frozenset({"wave_id", "entries"}),
+    "responses": frozenset({"id", "wave_id", "sealed"}),
 }
 
 
@@ -85,27 +88,29 @@ class Token(db.Model):
     used: Mapped[bool] = mapped_column(default=False)
 
 
-class PoolEntry(db.Model):
-    """Answers sealed to the pool key, waiting to be mixed into the response store."""
+class Pool(db.Model):
+    """The answers of one wave waiting to be mixed into the store: one value, reshuffled on every write.
+
+    Each answer is sealed to the Statistics Office key, so nothing here is readable without its
+    passphrase. One row per wave, rewritten whole in a fresh random order by every submit, keeps the
+    order of arrival out of the file: separate rows would land on pages, and at offsets within a
+    page, in the order they were written (see `survey.pool`)."""
 
     __tablename__ = "pool"
     __table_args__ = {"sqlite_with_rowid": False}
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"))
-    stratum_id: Mapped[int] = mapped_column(ForeignKey("strata.id"))
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"), primary_key=True, autoincrement=False)
+    entries: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Response(db.Model):
-    """A stored response: sealed to the Statistics Office key; only wave and stratum are clear."""
+    """A stored response: sealed to the Statistics Office key; only the wave is in clear."""
 
     __tablename__ = "responses"
     __table_args__ = {"sqlite_with_rowid": False}
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"))
-    stratum_id: Mapped[int] = mapped_column(ForeignKey("strata.id"))
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 

@@ -1,76 +1,153 @@
-"""The mix pool: answers wait here, sealed to the pool key, until a batch is mixed into the store.
+"""The mix pool: a wave's answers wait here, sealed, until enough of them move to the store together.
 
-Submitting writes one pool row in the same transaction that marks the token used. The flush takes
-every waiting row out, opens it with the pool key, shuffles the batch, re-seals each answer to the
-Statistics Office key with fresh randomness (so pool and store ciphertexts cannot be matched) and
-inserts the batch under random ids, all in one transaction. Whoever reads the store afterwards sees
-a set, not a sequence.
+Every answer is sealed to the Statistics Office key when it is submitted, so the pool is as
+unreadable as the store to anyone without the passphrase, the server included. A wave's waiting
+answers are one value in one row, rewritten whole in a fresh random order by every submit: a copy
+of the database shows which answers wait, never in which order they came. (Separate rows would
+not do: a new row lands on a newer page, or lower on its page, than the rows before it.)
+
+Once `POOL_FLUSH_THRESHOLD` answers of one wave wait, they move into the response store under
+random ids, in the transaction of the submit that completed the batch. The threshold is counted
+per wave, so a copy of the database taken before and after a flush narrows each stored answer to
+no fewer codes than the threshold. A batch never moves smaller: answers that are still waiting
+when a wave closes stay in the pool, where releases read them like stored ones.
 """
 from __future__ import annotations
 
 import secrets
+import struct
 import uuid
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .crypto import info_for, open_sealed, seal
+from .crypto import info_for, seal
 from .extensions import db
-from .keys import pool_private_key, statistics_public_key
-from .models import PoolEntry, Response, Token
+from .keys import statistics_public_key
+from .models import Pool, Response, Token
 
+_FRAME = struct.Struct(">I")
 _shuffle = secrets.SystemRandom().shuffle
 
 
-def waiting() -> int:
-    return db.session.scalar(select(func.count()).select_from(PoolEntry)) or 0
+def pack(entries: list[bytes]) -> bytes:
+    """Length-prefixed ciphertexts, one after another, in the order given."""
+    return b"".join(_FRAME.pack(len(entry)) + entry for entry in entries)
 
 
-def flush() -> int:
-    """Mix everything waiting into the response store; returns how many responses moved."""
-    pool_key = pool_private_key()
-    store_key = statistics_public_key()
+def unpack(value: bytes) -> list[bytes]:
+    entries, offset = [], 0
+    while offset < len(value):
+        (length,) = _FRAME.unpack_from(value, offset)
+        offset += _FRAME.size
+        entries.append(bytes(value[offset : offset + length]))
+        offset += length
+    if offset != len(value):
+        raise ValueError("the pool value ends inside an entry")
+    return entries
+
+
+def threshold() -> int:
+    return int(current_app.config["POOL_FLUSH_THRESHOLD"])
+
+
+def deposit(wave_id: int, payload: dict) -> None:
+    """Seal `payload` and add it to the wave's pool, in the caller's transaction (no commit).
+
+    When the wave's pool reaches the threshold, the whole batch moves to the store at once."""
+    entries = _take(wave_id)
+    entries.append(seal(payload, statistics_public_key(), info_for(wave_id)))
+    if len(entries) >= threshold():
+        _store(wave_id, entries)
+        entries = []
+    _put(wave_id, entries)
+
+
+def stir(wave_id: int) -> None:
+    """Rewrite the wave's pool in a fresh order without adding anything.
+
+    The same reads and writes as `deposit`, so a request that must cost what a submit costs (a used
+    code's second submit, whose answers are discarded) can do this instead."""
+    _put(wave_id, _take(wave_id))
+
+
+def waiting(wave_id: int | None = None) -> int:
+    """How many answers wait, in one wave or in all."""
+    query = select(Pool.entries)
+    if wave_id is not None:
+        query = query.where(Pool.wave_id == wave_id)
+    return sum(len(unpack(value)) for value in db.session.scalars(query))
+
+
+def sealed_waiting(wave_id: int) -> list[bytes]:
+    """The wave's waiting ciphertexts (for releases, which open them with the passphrase)."""
+    value = db.session.scalar(select(Pool.entries).where(Pool.wave_id == wave_id))
+    return unpack(value or b"")
+
+
+def flush(minimum: int | None = None) -> int:
+    """Move every wave's waiting answers to the store where at least `minimum` (the threshold) wait.
+
+    Submits already flush as soon as a wave's pool is full; this is for a threshold that was
+    lowered since. Returns how many answers moved."""
+    minimum = threshold() if minimum is None else minimum
+    moved = 0
     try:
-        taken = db.session.execute(
-            delete(PoolEntry).returning(PoolEntry.wave_id, PoolEntry.stratum_id, PoolEntry.sealed)
-        ).all()
-        batch = [
-            {
-                "id": uuid.uuid4(),
-                "wave_id": wave_id,
-                "stratum_id": stratum_id,
-                "sealed": seal(
-                    open_sealed(sealed, pool_key, info_for("pool", wave_id, stratum_id)),
-                    store_key,
-                    info_for("response", wave_id, stratum_id),
-                ),
-            }
-            for wave_id, stratum_id, sealed in taken
-        ]
-        _shuffle(batch)
-        if batch:
-            db.session.execute(insert(Response), batch)
-            _restamp_used_tokens({row["wave_id"] for row in batch})
+        for wave_id in list(db.session.scalars(select(Pool.wave_id).order_by(Pool.wave_id))):
+            entries = _take(wave_id)
+            if entries and len(entries) >= minimum:
+                _store(wave_id, entries)
+                _put(wave_id, [])
+                moved += len(entries)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    return len(batch)
+    return moved
 
 
-def _restamp_used_tokens(wave_ids: set[int]) -> None:
+def _take(wave_id: int) -> list[bytes]:
+    """The wave's waiting entries, with the row locked for this transaction on PostgreSQL."""
+    statement = select(Pool.entries).where(Pool.wave_id == wave_id).with_for_update()
+    value = db.session.scalar(statement)
+    if value is None:
+        dialect_insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(dialect_insert(Pool).values(wave_id=wave_id, entries=b"").on_conflict_do_nothing())
+        value = db.session.scalar(statement)
+    return unpack(value or b"")
+
+
+def _put(wave_id: int, entries: list[bytes]) -> None:
+    _shuffle(entries)
+    db.session.execute(
+        update(Pool).where(Pool.wave_id == wave_id).values(entries=pack(entries)).execution_options(
+            synchronize_session=False
+        )
+    )
+
+
+def _store(wave_id: int, entries: list[bytes]) -> None:
+    """Insert a batch into the store: shuffled, under random ids, sharing one transaction."""
+    batch = [{"id": uuid.uuid4(), "wave_id": wave_id, "sealed": sealed} for sealed in entries]
+    _shuffle(batch)
+    db.session.execute(insert(Response), batch)
+    _restamp_used_tokens(wave_id)
+
+
+def _restamp_used_tokens(wave_id: int) -> None:
     """On PostgreSQL every row carries the id of the transaction that last wrote it (`xmin`), which
-    would keep, for each used token, the transaction in which its answer entered the pool. Rewriting
-    the used tokens of the batch's waves in the flush transaction gives them all the flush's id, so
-    the order in which codes were used is erased at every flush. SQLite keeps no such column."""
+    would keep, for each used token, the transaction in which its answer was submitted: the order
+    in which codes were used. Rewriting the wave's used tokens in the flush transaction gives them
+    all the flush's id. SQLite keeps no such column."""
     if db.engine.dialect.name == "postgresql":
         db.session.execute(
-            update(Token).where(Token.used.is_(True), Token.wave_id.in_(sorted(wave_ids))).values(used=True)
+            update(Token).where(Token.used.is_(True), Token.wave_id == wave_id).values(used=True)
         )
 
 
-def flush_if_due() -> int:
-    """Flush once enough answers wait that the batch hides each one among the others."""
-    if waiting() >= int(current_app.config["POOL_FLUSH_THRESHOLD"]):
-        return flush()
-    return 0
+def counts() -> tuple[int, int]:
+    """(waiting, stored) over all waves, for the audit's reconciliation."""
+    stored = db.session.scalar(select(func.count()).select_from(Response)) or 0
+    return waiting(), stored

@@ -27,7 +27,8 @@ from questionnaires import Questionnaire
 from .crypto import fingerprint, info_for, open_sealed, seal
 from .extensions import db
 from .keys import key_files, statistics_public_key
-from .models import PoolEntry, Release, Response, Wave
+from .models import Release, Response, Wave
+from .pool import sealed_waiting
 from .waves import WaveError, get_wave, questionnaire_of
 
 NOT_ANSWERED_LABEL = {"de": "nicht beantwortet", "en": "not answered"}
@@ -102,17 +103,19 @@ def make_release(
         db.session.rollback()
         shutil.rmtree(out_dir, ignore_errors=True)  # unlogged files must not stand as a release
         raise
-    waiting = db.session.query(PoolEntry).filter_by(wave_id=wave.id).count()
-    return ReleaseResult(release, out_dir, files, waiting)
+    return ReleaseResult(release, out_dir, files, len(sealed_waiting(wave.id)))
 
 
 def _decrypt(wave: Wave, questionnaire: Questionnaire, private, strata: dict[int, dict[str, str]]):
+    """Every answer of the wave, stored or still waiting in the pool (a batch smaller than the
+    flush threshold stays there when a wave closes), with the stratum sealed inside it."""
+    stored = db.session.scalars(select(Response.sealed).where(Response.wave_id == wave.id))
     result = []
-    for response in db.session.scalars(select(Response).where(Response.wave_id == wave.id)):
-        payload = open_sealed(response.sealed, private, info_for("response", response.wave_id, response.stratum_id))
-        if payload.get("questionnaire") != questionnaire.hash:
-            raise ReleaseRefused("A stored response belongs to another questionnaire version; the wave was altered.")
-        result.append((strata[response.stratum_id], payload["answers"]))
+    for sealed in [*stored, *sealed_waiting(wave.id)]:
+        payload = open_sealed(sealed, private, info_for(wave.id))
+        if payload.get("questionnaire") != questionnaire.hash or payload.get("stratum") not in strata:
+            raise ReleaseRefused("A stored response belongs to another questionnaire version or stratum; the wave was altered.")
+        result.append((strata[payload["stratum"]], payload["answers"]))
     return result
 
 

@@ -105,15 +105,18 @@ def open_wave(wave_id: int) -> Wave:
 
 
 def close_wave(wave_id: int) -> tuple[Wave, int]:
-    """Close the wave and flush the pool, so no answer waits in the pool once fielding ends."""
-    from .pool import flush
+    """Close the wave; returns how many answers still wait in its pool.
+
+    They stay there rather than move to the store as a batch smaller than the flush threshold,
+    which a copy taken before and after would narrow to fewer codes; releases read them as well."""
+    from .pool import waiting
 
     wave = get_wave(wave_id)
     if wave.state != "open":
         raise WaveError(f"Wave {wave_id} is {wave.state}; only an open wave can be closed.")
     wave.state = "closed"
     db.session.commit()
-    return wave, flush()
+    return wave, waiting(wave.id)
 
 
 def questionnaire_of(wave: Wave) -> Questionnaire:

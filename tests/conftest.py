@@ -138,8 +138,24 @@ def respond() -> Callable[..., object]:
 
 
 def count_rows(app, table: str) -> int:
+    """Rows of a table; for the pool, which keeps one row per wave, the answers waiting in it."""
     with app.app_context():
+        if table == "pool":
+            from survey.pool import waiting
+
+            return waiting()
         return db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+
+
+def open_waiting(app, wave_id: int) -> list[dict]:
+    """The payloads of a wave's waiting answers, opened with the Statistics Office passphrase."""
+    from survey.crypto import info_for, open_sealed
+    from survey.keys import key_files
+    from survey.pool import sealed_waiting
+
+    with app.app_context():
+        private = key_files().load_statistics_private(PASSPHRASE)
+        return [open_sealed(sealed, private, info_for(wave_id)) for sealed in sealed_waiting(wave_id)]
 
 
 postgres_url = os.environ.get("WIR_SURVEY_TEST_POSTGRES")

@@ -1,4 +1,4 @@
-"""What the respondent flow writes: nothing until the final submit, then exactly one pool row.
+"""What the respondent flow writes: nothing until the final submit, then one sealed answer in the pool.
 
 Submitting marks the token used and puts the sealed answers into the mix pool in one transaction.
 The token update is conditional (still unused, wave still open), so of two racing submits with one
@@ -6,7 +6,6 @@ code exactly one succeeds, on SQLite and PostgreSQL alike.
 """
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -15,11 +14,9 @@ from sqlalchemy import select, update
 
 from questionnaires import Questionnaire
 
-from ..crypto import info_for, seal
+from .. import pool
 from ..extensions import db
-from ..keys import pool_public_key
-from ..models import PoolEntry, Token, Wave
-from ..pool import flush_if_due
+from ..models import Token, Wave
 from ..tokens import canonical, digest
 from ..waves import questionnaire_by_hash
 
@@ -107,17 +104,9 @@ def submit(token_digest: bytes, answers: Mapping[str, object]) -> None:
             db.session.rollback()
             check(token_digest)  # raises the precise reason: used, or wave no longer open
             raise UsedCode()
-        payload = {"questionnaire": questionnaire.hash, "answers": kept}
-        db.session.add(
-            PoolEntry(
-                id=uuid.uuid4(),
-                wave_id=wave_id,
-                stratum_id=stratum_id,
-                sealed=seal(payload, pool_public_key(), info_for("pool", wave_id, stratum_id)),
-            )
-        )
+        # The stratum travels sealed with the answers, never in clear beside them.
+        pool.deposit(wave_id, {"questionnaire": questionnaire.hash, "stratum": stratum_id, "answers": kept})
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    flush_if_due()

@@ -48,15 +48,14 @@ def test_a_healthy_instance_passes_with_plain_explanations(app, runner, make_wav
             "database_table_options",
         ),
         ("DELETE FROM pool", "counts_reconcile"),
-        ("UPDATE pool SET sealed = CAST('{\"answers\": {}}' AS BLOB)", "counts_reconcile"),
+        ("UPDATE responses SET sealed = CAST('{\"answers\": {}}' AS BLOB)", "responses_sealed"),
     ],
 )
 def test_a_database_that_breaks_a_rule_fails_the_audit(app, runner, make_wave, issue_codes, respond, sql, failing):
+    app.config["POOL_FLUSH_THRESHOLD"] = 2
     wave = make_wave()
-    respond(app.test_client(), issue_codes(wave, 1)[0])
-    if "UPDATE pool" in sql:  # a plaintext response in the store: flush first, then corrupt the store
-        runner.invoke(args=["pool", "flush"])
-        sql, failing = sql.replace("pool", "responses"), "responses_sealed"
+    for code in issue_codes(wave, 3):  # two stored, one waiting
+        respond(app.test_client(), code)
     with app.app_context():
         connection = db.engine.raw_connection()
         connection.executescript(sql)
@@ -71,9 +70,25 @@ def test_a_database_that_breaks_a_rule_fails_the_audit(app, runner, make_wave, i
 def test_missing_keys_fail_the_audit(app, runner):
     from pathlib import Path
 
-    Path(app.config["KEYS_DIR"], "pool.key").unlink()
+    Path(app.config["KEYS_DIR"], "statistics-office.pub").unlink()
     code, report = _audit(runner)
     assert code == 1 and _check(report, "keys_present")["ok"] is False
+
+
+def test_a_private_key_without_passphrase_in_the_instance_fails_the_audit(app, runner):
+    """A key the server can read is a key every backup carries: the old pool key was one."""
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    Path(app.config["KEYS_DIR"], "pool.key").write_bytes(
+        X25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    code, report = _audit(runner)
+    assert code == 1 and "pool.key" in _check(report, "keys_present")["explanation"]
 
 
 def test_request_logging_fails_the_audit(app, runner):

@@ -25,8 +25,9 @@ from tests.survey.test_releases import (  # noqa: F401
 )
 from tests.survey.test_respond_flow import test_a_code_works_once_and_its_answers_are_pooled  # noqa: F401
 from tests.survey.test_storage import (  # noqa: F401
-    test_a_stored_response_opens_only_with_the_passphrase,
-    test_flush_moves_a_shuffled_resealed_batch_and_the_audit_reconciles,
+    test_a_full_batch_moves_to_the_store_shuffled_and_the_audit_reconciles,
+    test_a_small_wave_beside_a_large_one_is_mixed_only_with_its_own_answers,
+    test_a_stored_answer_opens_only_with_the_passphrase_and_only_in_its_wave,
     test_racing_submits_with_one_code_store_exactly_one,
 )
 
@@ -71,16 +72,17 @@ def test_the_audit_fails_on_a_postgres_table_that_breaks_a_rule(app, runner, sql
 
 def test_after_a_flush_no_transaction_id_orders_or_links_codes_and_answers(app, make_wave, issue_codes, respond):
     """PostgreSQL's hidden `xmin` column: after a flush, used tokens and the batch share one transaction id."""
+    app.config["POOL_FLUSH_THRESHOLD"] = 4
     wave = make_wave()
-    for code in issue_codes(wave, 4):
+    codes = issue_codes(wave, 4)
+    for code in codes[:3]:
         respond(app.test_client(), code)
     with app.app_context():
-        pooled = set(db.session.scalars(text("SELECT xmin::text FROM pool")))
-        assert len(pooled) == 4  # before the flush each answer still carries its own transaction
-        from survey.pool import flush
-
-        flush()
+        before = set(db.session.scalars(text("SELECT xmin::text FROM tokens WHERE used")))
+        assert len(before) == 3  # before the flush each used code still carries its own transaction
+    respond(app.test_client(), codes[3])  # completes the batch: the flush runs in this submit
+    with app.app_context():
         token_ids = set(db.session.scalars(text("SELECT xmin::text FROM tokens WHERE used")))
         response_ids = set(db.session.scalars(text("SELECT xmin::text FROM responses")))
     assert len(token_ids) == 1 and token_ids == response_ids
-    assert not token_ids & pooled
+    assert not token_ids & before

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import count_rows, csrf_of
+from tests.conftest import count_rows, csrf_of, open_waiting
 
 
 def test_a_code_works_once_and_its_answers_are_pooled(app, client, make_wave, issue_codes, respond):
@@ -102,14 +102,7 @@ def test_a_tampered_option_is_refused_and_stores_nothing(app, client, make_wave,
     review = client.get("/review")
     client.post("/submit", data={"csrf_token": csrf_of(review.text)})
     assert count_rows(app, "pool") == 1  # submitted without the tampered answer...
-    from survey.crypto import info_for, open_sealed
-    from survey.extensions import db
-    from survey.keys import pool_private_key
-    from survey.models import PoolEntry
-
-    with app.app_context():
-        entry = db.session.query(PoolEntry).one()
-        payload = open_sealed(entry.sealed, pool_private_key(), info_for("pool", entry.wave_id, entry.stratum_id))
+    (payload,) = open_waiting(app, wave)
     assert payload["answers"] == {}  # ...and the tampered value never entered the session
 
 

@@ -1,0 +1,33 @@
+"""Files that hold codes, secrets or answers are created readable by their owner only.
+
+A usual umask (022) makes new files readable by every account on the server; the print files,
+the database and the instance configuration must not be. Each is created here with its final
+mode before anything is written into it, so there is no moment in which it is readable.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def create_private_file(path: Path) -> None:
+    """Create `path` empty with mode 0600; fail if it exists (nothing is overwritten)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create `path` (and parents) if needed; a folder this creates has mode 0700."""
+    if not path.is_dir():
+        path.mkdir(parents=True, mode=PRIVATE_DIR)
+        os.chmod(path, PRIVATE_DIR)  # mkdir's mode is masked by the umask
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite database URL, or None for other databases and in-memory SQLite."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url[len(prefix):] in ("", ":memory:"):
+        return None
+    return Path(url[len(prefix):].split("?", 1)[0])
