@@ -40,7 +40,9 @@ def passphrase(confirm: bool = False) -> str:
     value = os.environ.get(PASSPHRASE_ENV)
     if value:
         return value
-    return click.prompt("Passphrase of the Statistics Office key", hide_input=True, confirmation_prompt=confirm)
+    # The prompt goes to stderr, so that output meant for a program (`audit --json`) stays clean.
+    return click.prompt("Passphrase of the Statistics Office key", hide_input=True, confirmation_prompt=confirm,
+                        err=True)
 
 
 def fail(message: str) -> None:

@@ -196,12 +196,15 @@ def pool_flush() -> None:
 
 @commands.command("audit")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--passphrase", "open_answers", is_flag=True,
+              help="Also open every stored and waiting answer with the Statistics Office key (asks for its "
+                   "passphrase unless $WIR_SURVEY_PASSPHRASE is set).")
 @with_appcontext
-def audit_command(as_json: bool) -> None:
+def audit_command(as_json: bool, open_answers: bool) -> None:
     """Check the anonymity guarantees on the live database and configuration; exit 1 if any check fails."""
     from .audit import run_audit
 
-    report = run_audit(current_app._get_current_object())
+    report = run_audit(current_app._get_current_object(), passphrase() if open_answers else None)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:

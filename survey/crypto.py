@@ -108,10 +108,13 @@ class KeyFiles:
                 serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
             ),
         )
-        self.statistics_public.write_bytes(
+        # Public, yet owner-only like every other file of the instance folder: the audit checks the
+        # folder's modes without exceptions (`wir-survey audit`, file_modes).
+        _write_private(
+            self.statistics_public,
             statistics.public_key().public_bytes(
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
+            ),
         )
         return fingerprint(statistics.public_key())
 

@@ -42,6 +42,7 @@ def database_url(tmp_path: Path) -> str | None:
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str | None):
     monkeypatch.setenv("WIR_SURVEY_INSTANCE", str(tmp_path / "instance"))
     monkeypatch.delenv("WIR_SURVEY_PASSPHRASE", raising=False)
+    monkeypatch.delenv("GUNICORN_CMD_ARGS", raising=False)  # the audit reads it as gunicorn would
     app = create_app(base_config(tmp_path, database_url))
     with app.app_context():
         upgrade()

@@ -25,8 +25,9 @@ def test_a_healthy_instance_passes_with_plain_explanations(app, runner, make_wav
     assert code == 0 and report["ok"] is True
     assert report["counts"] == {"issued": 2, "used": 1, "pooled": 1, "stored": 0}
     names = {c["name"] for c in report["checks"]}
-    assert {"no_time_columns", "no_sequential_keys", "no_link_between_codes_and_responses", "database_table_options",
-            "keys_present", "no_request_logging", "counts_reconcile", "responses_sealed"} <= names
+    assert {"schema_matches_migrations", "no_time_columns", "no_sequential_keys", "no_link_between_codes_and_responses",
+            "database_table_options", "keys_present", "file_modes", "app_logging", "gunicorn_logging",
+            "no_request_logging", "counts_reconcile", "responses_sealed"} <= names
     assert all(len(c["explanation"]) > 60 for c in report["checks"])
     text_output = runner.invoke(args=["audit"]).output
     assert "[PASS] counts_reconcile" in text_output and "1 + 0 = 1" in text_output.replace("\n    ", " ")
