@@ -119,7 +119,8 @@ def _read(connection: Connection, schema: str, only_own: bool) -> Catalog:
         else:
             catalog.add(Entry(plain, name))
     for namespace, relation, trigger, definition, enabled in rows(_TRIGGERS):
-        facts = {clean(definition)} | ({"disabled"} if enabled == "D" else set())
+        state = {"D": "disabled", "R": "fires only on a replica", "A": "fires always, on replicas too"}.get(enabled)
+        facts = {clean(definition)} | ({state} if state else set())
         catalog.add(Entry("trigger", trigger, name_of(namespace, relation), frozenset(facts)))
     for namespace, relation, rule, definition in rows(_RULES):
         catalog.add(Entry("rule", rule, name_of(namespace, relation), frozenset({clean(definition)})))

@@ -107,9 +107,11 @@ def statement_logging(facts: ServerFacts) -> Check:
     if _number(facts.get("log_min_duration_statement", "-1")) >= 0:
         found.append(f"log_min_duration_statement = {facts.get('log_min_duration_statement')} writes every statement "
                      "that takes at least that long, with its parameters")
-    if _number(facts.get("log_min_duration_sample", "-1")) >= 0 and _number(facts.get("log_statement_sample_rate", "1")) > 0:
-        found.append(f"log_min_duration_sample = {facts.get('log_min_duration_sample')} with "
-                     f"log_statement_sample_rate = {facts.get('log_statement_sample_rate')} writes a sample of statements")
+    # log_statement_sample_rate (1 by default) only acts together with log_min_duration_sample.
+    sampled = _number(facts.get("log_min_duration_sample", "-1")) >= 0
+    if sampled and _number(facts.get("log_statement_sample_rate", "1")) > 0:
+        found.append(f"log_min_duration_sample = {facts.get('log_min_duration_sample')} with log_statement_sample_rate "
+                     f"= {facts.get('log_statement_sample_rate')} writes a sample of statements, with parameters")
     if _number(facts.get("log_transaction_sample_rate", "0")) > 0:
         found.append(f"log_transaction_sample_rate = {facts.get('log_transaction_sample_rate')} writes every statement "
                      "of a sample of transactions, submits included")
@@ -118,6 +120,9 @@ def statement_logging(facts: ServerFacts) -> Check:
     if _number(facts.get("log_parameter_max_length_on_error", "0")) != 0:
         found.append(f"log_parameter_max_length_on_error = {facts.get('log_parameter_max_length_on_error')} writes the "
                      "parameters of a failed statement (a submit that lost a race names its code's fingerprint)")
+    for name in ("log_min_messages", "log_min_error_statement"):
+        if facts.get(name, "warning").lower().startswith("debug"):
+            found.append(f"{name} = {facts.get(name)} writes a line for every statement the server runs")
     for name in ("debug_print_parse", "debug_print_rewritten", "debug_print_plan"):
         if _on(facts.get(name, "off")):
             found.append(f"{name} = on writes each query's inner form, values included")
@@ -132,13 +137,15 @@ def statement_logging(facts: ServerFacts) -> Check:
             "`ALTER DATABASE … RESET …`, `ALTER ROLE … RESET …`) and reload the server.",
         )
     connections = "on" if _on(facts.get("log_connections", "off")) else "off"
+    libraries = ", ".join(n.strip() for setting in PRELOAD for n in facts.get(setting).split(",") if n.strip())
     return Check(
         "postgres_statement_logging",
         True,
         f"The PostgreSQL server, as the app's own connection sees it (database and role overrides included), logs "
         f"no statements: log_statement is '{facts.get('log_statement', 'none')}', no statement is logged for its "
-        "duration or by sampling, failed statements are logged without their parameters, and neither auto_explain "
-        "nor pgaudit is loaded. A statement line would carry the time of a submit and the code's fingerprint. "
+        "duration or by sampling or at a debug level, failed statements are logged without their parameters, and "
+        f"neither auto_explain nor pgaudit is loaded (libraries loaded: {libraries or 'none'}). A statement line "
+        "would carry the time of a submit and the code's fingerprint. "
         f"Connection logging is {connections}, which is fine: only the app server connects to the database, so a "
         "connection line names the app server, never a respondent.",
     )
@@ -174,23 +181,14 @@ def wal_retention(facts: ServerFacts) -> Check:
         found.append(f"replication slots ({', '.join(facts.slots)}) keep all WAL until their consumer has read it")
     for name, tables in sorted(facts.publications.items()):
         found.append(f"the publication '{name}' sends every change to {', '.join(tables)} to its subscribers")
-    story = (
-        "Every change is first written to PostgreSQL's write-ahead log (WAL), in the order of commits: for a "
-        "submit, the code's row with its fingerprint becoming 'used' and the wave's pool with the new sealed answer, "
-        "in one transaction. A WAL segment is needed until the checkpoint after it (checkpoint_timeout "
-        f"{facts.get('checkpoint_timeout', '5min')}, or sooner once max_wal_size {facts.get('max_wal_size', '1GB')} "
-        "of WAL has been written); then it is removed, or, with wal_recycle "
-        f"{facts.get('wal_recycle', 'on')}, renamed for reuse and overwritten only as new WAL is written (up to "
-        f"min_wal_size {facts.get('min_wal_size', '80MB')} is kept for that). wal_keep_size "
-        f"({facts.get('wal_keep_size', '0')}) and replication slots keep segments longer, archiving keeps copies."
-    )
+    story = _wal_story(facts)
     if found:
         return Check(
             "postgres_wal_retention",
             False,
-            "The server keeps the write-ahead log beyond its need, or sends it on: " + "; ".join(found) + ". " + story + " Kept WAL "
-            "pairs each code that was used with the answer that joined the pool in the same transaction. Switch "
-            "archiving off, set wal_keep_size to 0, drop the slots and publications.",
+            "The server keeps the write-ahead log beyond its need, or sends it on: " + "; ".join(found) + ". "
+            + story + " Kept WAL pairs each code that was used with the answer that joined the pool in the same "
+            "transaction. Switch archiving off, set wal_keep_size to 0, drop the slots and publications.",
         )
     return Check(
         "postgres_wal_retention",
@@ -198,8 +196,27 @@ def wal_retention(facts: ServerFacts) -> Check:
         "The server keeps the write-ahead log no longer than it needs it: no archiving (archive_mode "
         f"{facts.get('archive_mode', 'off')}), wal_keep_size {facts.get('wal_keep_size', '0')}, no replication slots, "
         "and no publication of the code, pool or response tables. " + story + " The WAL therefore holds the last "
-        "submits for minutes to hours: it is part of the running server, like its memory. Back up with pg_dump, "
-        "which copies current rows only, never with a copy of the data directory.",
+        "submits at least until the next checkpoint, and in segments kept for reuse until they are overwritten "
+        "(wal_recycle = off deletes them instead): it is part of the running server, like its memory. Back up with "
+        "pg_dump, which copies current rows only, never with a copy of the data directory.",
+    )
+
+
+def _wal_story(facts: ServerFacts) -> str:
+    """What the WAL holds of a submit and how long, with this server's own numbers."""
+    if _on(facts.get("wal_recycle", "on")):
+        after = ("then it is renamed for reuse (wal_recycle on) and overwritten only as new WAL is written; "
+                 f"PostgreSQL keeps at least min_wal_size {facts.get('min_wal_size', '80MB')} of such segments, more "
+                 "after busy periods")
+    else:
+        after = "then it is deleted (wal_recycle off)"
+    return (
+        "Every change is first written to PostgreSQL's write-ahead log (WAL), in the order of commits: for a "
+        "submit, the code's row with its fingerprint becoming 'used' and the wave's pool with the new sealed answer, "
+        "in one transaction. A WAL segment is needed until the checkpoint after it (checkpoint_timeout "
+        f"{facts.get('checkpoint_timeout', '5min')}, or sooner once max_wal_size {facts.get('max_wal_size', '1GB')} "
+        f"of WAL has been written); {after}. wal_keep_size ({facts.get('wal_keep_size', '0')}) and replication "
+        "slots keep segments longer, archiving keeps copies."
     )
 
 

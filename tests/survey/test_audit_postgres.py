@@ -76,7 +76,8 @@ def test_a_healthy_postgres_instance_passes_every_check(app, runner, answered, m
 @pytest.mark.parametrize(
     ("sql", "named"),
     [
-        (REMEMBER_USES, ("trigger 'remember_use' on the codes table", "function 'remember_use()'", "table 'code_uses'")),
+        (REMEMBER_USES,
+         ("trigger 'remember_use' on the codes table", "function 'remember_use()'", "table 'code_uses'")),
         ("CREATE TABLE codes_copy AS SELECT * FROM tokens", ("table 'codes_copy'",)),
         ("CREATE SCHEMA hidden; CREATE TABLE hidden.codes AS SELECT * FROM tokens", ("table 'hidden.codes'",)),
         (

@@ -20,7 +20,7 @@ HEALTHY = {
     "wal_keep_size": "0", "autovacuum": "on", "track_counts": "on", "shared_preload_libraries": "",
     "session_preload_libraries": "", "local_preload_libraries": "", "checkpoint_timeout": "5min",
     "max_wal_size": "1GB", "min_wal_size": "80MB", "wal_recycle": "on", "log_connections": "off",
-    "debug_print_plan": "off",
+    "debug_print_plan": "off", "log_min_messages": "warning", "log_min_error_statement": "error",
 }
 
 
@@ -58,6 +58,7 @@ def test_a_server_that_keeps_nothing_passes(settings):
         ({"log_parameter_max_length_on_error": "64B"}, "postgres_statement_logging",
          "log_parameter_max_length_on_error = 64B"),
         ({"debug_print_plan": "on"}, "postgres_statement_logging", "debug_print_plan"),
+        ({"log_min_messages": "debug2"}, "postgres_statement_logging", "log_min_messages = debug2"),
         ({"shared_preload_libraries": "pg_stat_statements,auto_explain"}, "postgres_statement_logging",
          "auto_explain (in shared_preload_libraries)"),
         ({"local_preload_libraries": "'$libdir/plugins/pgaudit'"}, "postgres_statement_logging", "pgaudit"),
