@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import TypeVar
 
 from flask import Flask
 
 from ..extensions import db
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ def _server_checks() -> list[Check]:
     return postgres.server_checks(facts)
 
 
-def guarded(name: str, function: Callable, *args):
+def guarded(name: str, function: Callable[..., T], *args: object) -> T | Check:
     """`function(*args)`, or a failing check named `name` that says why it could not run."""
     try:
         return function(*args)

@@ -18,11 +18,15 @@ import runpy
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask
 
 from ..extensions import db
 from . import Check
+
+if TYPE_CHECKING:
+    from gunicorn.config import Config
 
 RESPONDENT_PATHS = ("/", "/s", "/welcome", "/q/1", "/review", "/thanks")
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn_conf.py"
@@ -69,7 +73,7 @@ def app_logging(app: Flask) -> Check:
     )
 
 
-def gunicorn_settings(conf: Mapping[str, object], cmd_args: str):
+def gunicorn_settings(conf: Mapping[str, object], cmd_args: str) -> Config:
     """Gunicorn's configuration as it would take effect: the config file, then GUNICORN_CMD_ARGS over it."""
     from gunicorn.config import Config
 
@@ -91,7 +95,9 @@ def gunicorn_settings(conf: Mapping[str, object], cmd_args: str):
 def gunicorn_logging(conf_path: Path = GUNICORN_CONF) -> Check:
     cmd_args = os.environ.get("GUNICORN_CMD_ARGS", "")
     config = gunicorn_settings(runpy.run_path(str(conf_path)), cmd_args)
-    source = f"{conf_path.name}" + (f" with GUNICORN_CMD_ARGS={cmd_args!r}" if cmd_args else "")
+    source = f"the shipped {conf_path.name}" + (
+        f" with GUNICORN_CMD_ARGS={cmd_args!r} on top, as gunicorn applies it" if cmd_args
+        else " (GUNICORN_CMD_ARGS, which gunicorn would apply on top, is not set)")
     problems = []
     if config.accesslog:
         problems.append(f"an access log is written to {config.accesslog!r}")
@@ -113,8 +119,8 @@ def gunicorn_logging(conf_path: Path = GUNICORN_CONF) -> Check:
     return Check(
         "gunicorn_logging",
         True,
-        f"Gunicorn, as configured by {source}, applied the way gunicorn applies them, keeps no access log (no "
-        "access log file, no logging configuration, no copy of requests to syslog) and logs only errors, so no "
+        f"Gunicorn, as configured by {source}, keeps no access log (no access log file, no logging "
+        "configuration, no copy of requests to syslog) and logs only errors, so no "
         "address, time or page of a visit is written. The audit sees the environment it runs in: run it with the "
         "server's environment, and start gunicorn with `-c python:survey.gunicorn_conf` and no logging options.",
     )

@@ -87,7 +87,7 @@ def schema_matches_migrations(structure: Structure) -> Check:
             "again.",
         )
     kinds = Counter(entry.kind for entry in structure.live.entries.values())
-    listed = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(kinds.items()))
+    listed = ", ".join(f"{n} {_plural(kind) if n != 1 else kind}" for kind, n in sorted(kinds.items()))
     return Check(
         "schema_matches_migrations",
         True,
@@ -97,6 +97,10 @@ def schema_matches_migrations(structure: Structure) -> Check:
         "copy of the codes), no trigger, rule or function that could copy a code's use elsewhere, and no view, "
         "publication or other object the migrations do not make.",
     )
+
+
+def _plural(kind: str) -> str:
+    return kind + ("es" if kind.endswith(("x", "s")) else "s")
 
 
 def no_time_columns(tables: dict[str, Table]) -> Check:

@@ -7,6 +7,7 @@ facts as a plain mapping, so each is shown failing here without touching a serve
 from __future__ import annotations
 
 import json
+from typing import NoReturn
 
 import pytest
 
@@ -91,7 +92,7 @@ def test_slots_publications_and_table_options_fail_and_are_named():
 
 
 def test_a_reference_that_cannot_be_built_fails_the_schema_check(app, runner, monkeypatch):
-    def refused(_engine):
+    def refused(_engine: object) -> NoReturn:
         raise PermissionError("permission denied for database wir")
 
     monkeypatch.setattr("survey.audit.schema.reference_catalog", refused)
@@ -103,7 +104,7 @@ def test_a_reference_that_cannot_be_built_fails_the_schema_check(app, runner, mo
 
 
 def test_a_check_that_crashes_fails_with_its_reason_and_the_others_still_run(app, runner, monkeypatch):
-    def broken():
+    def broken() -> NoReturn:
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr("survey.audit.stored.sealed_at_rest", broken)
