@@ -64,13 +64,14 @@ def run_audit(app: Flask, passphrase: str | None = None) -> AuditReport:
     if present:
         dialect = db.engine.dialect.name
         if dialect == "sqlite":
-            report.checks += [guarded("database_table_options", sqlite.table_options, structure.live),
-                              guarded("sqlite_journal", sqlite.journal)]
+            report.checks.append(guarded("database_table_options", sqlite.table_options, structure.live))
         else:
             report.checks.append(guarded("database_table_options", postgres.table_options))
         report.checks.append(guarded("responses_sealed", stored.sealed_at_rest))
         if passphrase is not None:
             report.checks.append(guarded("answers_open", stored.answers_open, app, passphrase))
+    if db.engine.dialect.name == "sqlite":
+        report.checks.append(guarded("sqlite_journal", sqlite.journal))
     if db.engine.dialect.name == "postgresql":
         report.checks += _server_checks()
     report.checks += [

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from ..extensions import db
 from ..models import ANONYMOUS_COLUMNS
-from . import Check
+from . import Check, guarded
 from .catalog import Catalog, Table, anonymous_tables, describe_table, differences, read_catalog, reference_catalog
 
 _TIME_NAME = re.compile(r"(time|date|stamp|created|updated|modified|_at$|when|seen|(^|_)ip($|_)|agent|addr)", re.I)
@@ -61,7 +61,8 @@ def checks(structure: Structure) -> list[Check]:
         ))
         return found
     tables = {name: structure.live.tables[name] for name in anonymous_tables()}
-    return found + [no_time_columns(tables), no_link_between_codes_and_responses(tables), no_sequential_keys(tables)]
+    return found + [guarded(check.__name__, check, tables)
+                    for check in (no_time_columns, no_link_between_codes_and_responses, no_sequential_keys)]
 
 
 def schema_matches_migrations(structure: Structure) -> Check:
