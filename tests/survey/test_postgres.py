@@ -125,3 +125,18 @@ def test_after_a_flush_no_transaction_id_orders_or_links_codes_and_answers(app, 
         response_ids = set(db.session.scalars(text("SELECT xmin::text FROM responses")))
     assert len(token_ids) == 1 and token_ids == response_ids
     assert not token_ids & before
+
+
+def test_codes_and_pool_are_vacuumed_after_any_change(app):
+    """Old row versions of codes and pool tell which answer came when; they must not wait for 50 changes."""
+    with app.app_context():
+        options = dict(db.session.execute(text(
+            "SELECT c.relname, c.reloptions FROM pg_class c WHERE c.relname IN ('tokens', 'pool')"
+        )).all())
+        toast = dict(db.session.execute(text(
+            "SELECT c.relname, t.reloptions FROM pg_class c JOIN pg_class t ON t.oid = c.reltoastrelid "
+            "WHERE c.relname IN ('tokens', 'pool')"
+        )).all())
+    for table in ("tokens", "pool"):
+        assert {"autovacuum_vacuum_threshold=0", "autovacuum_vacuum_scale_factor=0"} <= set(options[table])
+        assert {"autovacuum_vacuum_threshold=0", "autovacuum_vacuum_scale_factor=0"} <= set(toast[table] or ())
