@@ -17,6 +17,11 @@ from survey.extensions import db
 from tests.conftest import postgres_url
 from tests.survey.test_audit import test_a_healthy_instance_passes_with_plain_explanations  # noqa: F401
 from tests.survey.test_cli import test_the_schema_matches_the_models  # noqa: F401
+from tests.survey.test_print_list import (  # noqa: F401
+    stored_payloads,
+    test_a_used_code_looks_exactly_like_an_unused_one_and_its_answers_are_dropped,
+    test_the_reuse_count_is_a_count_per_wave_and_nothing_else,
+)
 from tests.survey.test_releases import (  # noqa: F401
     answer,
     test_a_second_release_cannot_be_subtracted_from_the_first,
