@@ -194,7 +194,9 @@ def _count_reuse(wave_id: int) -> bool:
     insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     result = db.session.execute(
         insert(CodeReuse)
-        .from_select(["wave_id", "submits"], select(Wave.id, literal(1)).where(Wave.id == wave_id, Wave.state == "open"))
+        .from_select(
+            ["wave_id", "submits"], select(Wave.id, literal(1)).where(Wave.id == wave_id, Wave.state == "open")
+        )
         .on_conflict_do_update(index_elements=[CodeReuse.wave_id], set_={"submits": CodeReuse.submits + 1})
         .execution_options(preserve_rowcount=True)  # SQLAlchemy keeps an INSERT's rowcount only when asked
     )

@@ -141,7 +141,9 @@ def _raise(*_args, **_kwargs):
 
 
 @pytest.mark.parametrize("where", ["code entry", "question page", "review", "storage during submit"])
-def test_an_unexpected_exception_fails_quietly(app, make_wave, issue_codes, monkeypatch, every_log_record, capfd, where):
+def test_an_unexpected_exception_fails_quietly(
+    app, make_wave, issue_codes, monkeypatch, every_log_record, capfd, where
+):
     from survey.respond import operations, routes
 
     app.config["TESTING"] = False  # as in production: nothing propagates to the server's error log
