@@ -10,6 +10,7 @@ from . import config as settings
 from . import i18n
 from .cookie_session import EncryptedCookieSessionInterface
 from .extensions import babel, csrf, db
+from .failsafe import NoTraceOfFailures
 from .i18n import select_locale
 
 
@@ -23,8 +24,10 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     if test_config is not None:
         app.config.from_mapping(test_config)
+    _sqlite_busy_timeout(app)
 
-    _silence_request_logging()
+    _silence_request_logging(app)
+    app.wsgi_app = NoTraceOfFailures(app.wsgi_app)
     app.session_interface = EncryptedCookieSessionInterface()
     db.init_app(app)
     csrf.init_app(app)
@@ -47,8 +50,21 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     return app
 
 
-def _silence_request_logging() -> None:
+def _silence_request_logging(app: Flask) -> None:
     """No request is ever logged: Werkzeug's access log would write the client address (G1), and
-    Flask-WTF notes every refused form, a line that marks when someone was on the respondent pages."""
+    Flask-WTF notes every refused form, a line that marks when someone was on the respondent pages.
+    Flask's own logger writes "Exception on /submit [POST]" with a traceback whose SQL carries the
+    code's HMAC, at the time someone submitted; failures show a friendly page instead (respond.routes)."""
     for name in ("werkzeug", "flask_wtf.csrf"):
         logging.getLogger(name).disabled = True
+    app.logger.disabled = True
+
+
+def _sqlite_busy_timeout(app: Flask) -> None:
+    """SQLite waits `SQLITE_BUSY_TIMEOUT_SECONDS` for a lock held by another writer before a request
+    gives up (and the respondent sees the "try again" page); other databases keep their own settings."""
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {"timeout": float(app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]),
+                                   **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -92,11 +92,15 @@ def waves_close(wave_id: int) -> None:
 @waves_group.command("list")
 @with_appcontext
 def waves_list() -> None:
-    """Every wave with its state, questionnaire and participation."""
+    """Every wave with its state, questionnaire and participation.
+
+    Answers sent with an already used code are counted, never kept: the person sees the usual
+    thank-you page (a code cannot be told apart by trying it), and an unusual number tells the
+    staff that codes are passed on or tried from a list."""
     from sqlalchemy import func, select
 
     from .extensions import db
-    from .models import Token
+    from .models import CodeReuse, Token
     from .waves import list_waves
 
     for wave in list_waves():
@@ -104,10 +108,12 @@ def waves_list() -> None:
             return db.session.scalar(stmt) or 0
         issued = count(select(func.count()).select_from(Token).where(Token.wave_id == wave.id))
         used = count(select(func.count()).select_from(Token).where(Token.wave_id == wave.id, Token.used.is_(True)))
+        reused = count(select(CodeReuse.submits).where(CodeReuse.wave_id == wave.id))
         headcount = sum(s.headcount for s in wave.strata)
         click.echo(
             f"{wave.id}\t{wave.state}\t{wave.questionnaire_id} v{wave.questionnaire_version}\t{wave.name}\t"
-            f"{len(wave.strata)} strata, {headcount} employees, {issued} codes, {used} answered\t"
+            f"{len(wave.strata)} strata, {headcount} employees, {issued} codes, {used} answered, "
+            f"{reused} answers sent with an already used code (dropped)\t"
             f"hash {wave.questionnaire_hash[:16]}"
         )
 

@@ -21,6 +21,14 @@ DEFAULTS: dict[str, object] = {
     "MIN_STRATUM_SIZE": 20,
     # The pool is flushed into the response store once this many answers wait (section 6).
     "POOL_FLUSH_THRESHOLD": 20,
+    # Mistyped codes answered per minute and server process, and how many may come at once, before
+    # a wait page (429) appears. One limit for everyone: no address or time is kept (section 5).
+    # A code that exists is never held up by it.
+    "UNKNOWN_CODES_PER_MINUTE": 30,
+    "UNKNOWN_CODES_BURST": 10,
+    # How long a request waits for a locked SQLite file before it gives up with the "try again" page;
+    # well below gunicorn's 30 s worker timeout, whose kill of a stuck worker would be logged.
+    "SQLITE_BUSY_TIMEOUT_SECONDS": 15,
     # Answers in progress expire on the device after this long without a page change.
     "SESSION_TTL_SECONDS": 3 * 3600,
     "PUBLIC_URL": "http://127.0.0.1:5000",

@@ -22,10 +22,11 @@ babel = Babel()
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """Every SQLite connection overwrites deleted content (pool rows leave no trace) and enforces FKs."""
+    """Every SQLite connection overwrites deleted content (pool rows leave no trace) and enforces FKs.
+
+    How long it waits for a lock is the instance's `SQLITE_BUSY_TIMEOUT_SECONDS` (see `create_app`)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA secure_delete = ON")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA busy_timeout = 15000")
         cursor.close()

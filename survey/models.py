@@ -133,3 +133,18 @@ class Release(db.Model):
     published_json: Mapped[str] = mapped_column(Text)
     files_json: Mapped[str] = mapped_column(Text)
     sealed_counts: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CodeReuse(db.Model):
+    """Per wave, how many answers came with a code that had already answered, and were dropped.
+
+    A code that has answered still leads through the questionnaire to the thank-you page, so that
+    whoever holds a list of codes learns nothing by trying them (survey.respond.operations); its
+    second answers are dropped. Only this count remains, for the staff: a sudden rise means codes
+    are passed on or tried from a list. It holds no code, no time and no stratum, so it cannot say whose."""
+
+    __tablename__ = "code_reuse"
+    __table_args__ = (CheckConstraint("submits >= 0", name="ck_code_reuse_submits"),)
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"), primary_key=True, autoincrement=False)
+    submits: Mapped[int] = mapped_column(default=0)

@@ -7,9 +7,11 @@ of the database shows which answers wait, never in which order they came. (Separ
 not do: a new row lands on a newer page, or lower on its page, than the rows before it.)
 
 Once `POOL_FLUSH_THRESHOLD` answers of one wave wait, they move into the response store under
-random ids, in the transaction of the submit that completed the batch. The threshold is counted
-per wave, so a copy of the database taken before and after a flush narrows each stored answer to
-no fewer codes than the threshold. A batch never moves smaller: answers that are still waiting
+random ids, in the transaction of the wave's next submit, whether that submit stores its answers
+or drops them (a code that had answered before): the flush's extra time then falls on both kinds
+alike and tells nobody whether a code was used. The threshold is counted per wave, so a copy of
+the database taken before and after a flush narrows each stored answer to no fewer codes than the
+threshold. A batch never moves smaller: answers that are still waiting
 when a wave closes stay in the pool, where releases read them like stored ones.
 """
 from __future__ import annotations
@@ -53,24 +55,33 @@ def threshold() -> int:
     return int(current_app.config["POOL_FLUSH_THRESHOLD"])
 
 
+def seal_answer(wave_id: int, payload: dict) -> bytes:
+    """An answer sealed to the Statistics Office key, bound to its wave."""
+    return seal(payload, statistics_public_key(), info_for(wave_id))
+
+
 def deposit(wave_id: int, payload: dict) -> None:
     """Seal `payload` and add it to the wave's pool, in the caller's transaction (no commit).
 
-    When the wave's pool reaches the threshold, the whole batch moves to the store at once."""
-    entries = _take(wave_id)
-    entries.append(seal(payload, statistics_public_key(), info_for(wave_id)))
-    if len(entries) >= threshold():
-        _store(wave_id, entries)
-        entries = []
+    A full batch waiting from earlier submits moves to the store first."""
+    entries = _flushed_if_full(wave_id, _take(wave_id))
+    entries.append(seal_answer(wave_id, payload))
     _put(wave_id, entries)
 
 
 def stir(wave_id: int) -> None:
-    """Rewrite the wave's pool in a fresh order without adding anything.
+    """Rewrite the wave's pool in a fresh order without adding anything, flushing a full batch.
 
     The same reads and writes as `deposit`, so a request that must cost what a submit costs (a used
-    code's second submit, whose answers are discarded) can do this instead."""
-    _put(wave_id, _take(wave_id))
+    code's second submit, whose answers are dropped) can do this instead."""
+    _put(wave_id, _flushed_if_full(wave_id, _take(wave_id)))
+
+
+def _flushed_if_full(wave_id: int, entries: list[bytes]) -> list[bytes]:
+    if len(entries) >= threshold():
+        _store(wave_id, entries)
+        return []
+    return entries
 
 
 def waiting(wave_id: int | None = None) -> int:

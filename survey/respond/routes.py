@@ -1,7 +1,8 @@
 """Views of the respondent flow: thin; all writes happen in operations.submit.
 
-Nothing here logs, and the session holds only the token's HMAC, the chosen language and the
-answers in progress (DESIGN.md section 6).
+Nothing here logs, not even a failure, and the session holds only the token's HMAC, the chosen
+language and the answers in progress (DESIGN.md section 6). No view knows whether a code was used
+(see operations): every code of an open wave gets the same pages.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from questionnaires import Question, Questionnaire, Section
 
@@ -18,15 +19,18 @@ from ..models import Wave
 from . import bp
 from .forms import CodeForm, SubmitAnswersForm, answers_from, page_form
 from ..i18n import forget_locale, select_locale
-from ..waves import WaveError, questionnaire_by_hash
+from ..waves import WaveError
 from .pages import Page, pages_of
-from .operations import CodeProblem, InvalidAnswers, check, redeem, submit
+from .operations import CodeProblem, InvalidAnswers, open_questionnaire, redeem, submit
 
-PROBLEM_STATUS = {"unknown": 404, "used": 409, "not_open": 403, "expired": 400, "csrf": 400, "too_large": 413, "invalid": 400}
+PROBLEM_STATUS = {
+    "unknown": 404, "throttled": 429, "not_open": 403, "closed": 410, "expired": 400, "csrf": 400,
+    "too_large": 413, "invalid": 400, "failed": 503,
+}
 
 
-def problem(kind: str, form: CodeForm | None = None):
-    return render_template("respond/problem.html", kind=kind, form=form), PROBLEM_STATUS[kind]
+def problem(kind: str, form: CodeForm | None = None, headers: dict[str, str] | None = None):
+    return render_template("respond/problem.html", kind=kind, form=form), PROBLEM_STATUS[kind], headers or {}
 
 
 @bp.before_app_request
@@ -47,6 +51,25 @@ def _too_large(_error):
     return problem("too_large")
 
 
+@bp.app_errorhandler(Exception)
+def _failed(error: Exception):
+    """Any failure (a locked database, a bug) gets a "please try again" page and leaves no trace.
+
+    Flask would log it with the route and a traceback holding the SQL and the code's HMAC; here it
+    is dropped. The transaction is rolled back, and the session is left as it was, so the answers
+    in progress are still on the device for the next try. Only a developer's debug mode sees it."""
+    if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
+        return error
+    if current_app.debug:
+        raise error
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001  (the page matters more than a connection that is gone anyway)
+        pass
+    retry = url_for(".review") if request.endpoint == "respond.submit_answers" else request.path
+    return render_template("respond/problem.html", kind="failed", form=None, retry=retry), PROBLEM_STATUS["failed"]
+
+
 @bp.route("/", methods=["GET", "POST"])
 def start():
     form = CodeForm()
@@ -54,7 +77,9 @@ def start():
         try:
             redeemed = redeem(form.code.data)
         except CodeProblem as exc:
-            return problem(exc.kind, CodeForm(formdata=None) if exc.kind == "unknown" else None)
+            if exc.kind == "throttled":
+                return problem(exc.kind, form, {"Retry-After": str(exc.retry_after)})
+            return problem(exc.kind, form if exc.kind == "unknown" else None)  # keeps what was typed
         lang = session.get("lang")
         session.clear()
         if lang:
@@ -80,20 +105,16 @@ class InProgress:
     questionnaire: Questionnaire
 
 
-def _current(verify: bool = False) -> InProgress | tuple:
+def _current() -> InProgress | tuple:
     """The respondent's redeemed code, or the page that explains why there is none.
 
-    With `verify`, the database confirms that the code is unused and the wave open (on the review
-    page and at submit; the code entry checks it too). Question pages trust the encrypted session and need no query;
-    submit re-checks everything anyway."""
+    Every page reads the wave's state (one small query), so that once a wave ends all of its codes
+    get the same "ended" page; the submit checks the code itself again."""
     if "d" not in session or "w" not in session:
         return problem("expired")
     try:
-        if verify:
-            redeemed = check(bytes.fromhex(session["d"]))
-            return InProgress(redeemed.digest, redeemed.wave_id, redeemed.questionnaire)
         wave_id, questionnaire_hash = session["w"]
-        return InProgress(bytes.fromhex(session["d"]), wave_id, questionnaire_by_hash(wave_id, questionnaire_hash))
+        return InProgress(bytes.fromhex(session["d"]), wave_id, open_questionnaire(wave_id, questionnaire_hash))
     except (CodeProblem, WaveError, ValueError) as exc:
         session.clear()
         return problem(getattr(exc, "kind", "unknown"))
@@ -123,7 +144,7 @@ def _step(questionnaire: Questionnaire, answers: dict, number: int, direction: i
 
 @bp.route("/welcome")
 def welcome():
-    current = _current()  # the code was checked a moment ago, when it was entered
+    current = _current()
     if not isinstance(current, InProgress):
         return current
     questionnaire = current.questionnaire
@@ -184,7 +205,7 @@ def _render_page(form, questionnaire: Questionnaire, shown, number: int):
 
 @bp.route("/review", methods=["GET"])
 def review():
-    current = _current(verify=True)
+    current = _current()
     if not isinstance(current, InProgress):
         return current
     questionnaire = current.questionnaire
@@ -209,7 +230,7 @@ def review():
 
 @bp.route("/submit", methods=["POST"])
 def submit_answers():
-    current = _current(verify=True)
+    current = _current()
     if not isinstance(current, InProgress):
         return current
     form = SubmitAnswersForm()

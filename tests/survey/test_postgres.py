@@ -19,6 +19,11 @@ from survey.extensions import db
 from tests.conftest import postgres_url
 from tests.survey.test_audit import test_a_healthy_instance_passes_with_plain_explanations  # noqa: F401
 from tests.survey.test_cli import test_the_schema_matches_the_models  # noqa: F401
+from tests.survey.test_print_list import (  # noqa: F401
+    stored_payloads,
+    test_a_used_code_looks_exactly_like_an_unused_one_and_its_answers_are_dropped,
+    test_the_reuse_count_is_a_count_per_wave_and_nothing_else,
+)
 from tests.survey.test_releases import (  # noqa: F401
     answer,
     test_a_second_release_cannot_be_subtracted_from_the_first,
@@ -113,13 +118,13 @@ def test_after_a_flush_no_transaction_id_orders_or_links_codes_and_answers(app, 
     """PostgreSQL's hidden `xmin` column: after a flush, used tokens and the batch share one transaction id."""
     app.config["POOL_FLUSH_THRESHOLD"] = 4
     wave = make_wave()
-    codes = issue_codes(wave, 4)
-    for code in codes[:3]:
+    codes = issue_codes(wave, 5)
+    for code in codes[:4]:
         respond(app.test_client(), code)
     with app.app_context():
         before = set(db.session.scalars(text("SELECT xmin::text FROM tokens WHERE used")))
-        assert len(before) == 3  # before the flush each used code still carries its own transaction
-    respond(app.test_client(), codes[3])  # completes the batch: the flush runs in this submit
+        assert len(before) == 4  # before the flush each used code still carries its own transaction
+    respond(app.test_client(), codes[4])  # the batch is full: the wave's next submit flushes it
     with app.app_context():
         token_ids = set(db.session.scalars(text("SELECT xmin::text FROM tokens WHERE used")))
         response_ids = set(db.session.scalars(text("SELECT xmin::text FROM responses")))

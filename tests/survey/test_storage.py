@@ -58,8 +58,11 @@ def test_racing_submits_with_one_code_store_exactly_one(app, make_wave, issue_co
         t.start()
     for t in threads:
         t.join()
-    assert 302 in statuses
-    assert count_rows(app, "pool") + count_rows(app, "responses") == 1
+    assert statuses == [302] * 6  # every contender sees the thank-you page...
+    assert count_rows(app, "pool") + count_rows(app, "responses") == 1  # ...and exactly one answer is kept
+    assert count_rows(app, "code_reuse") == 1
+    with app.app_context():
+        assert db.session.scalar(text("SELECT submits FROM code_reuse")) == 5
 
 
 def test_a_full_batch_moves_to_the_store_shuffled_and_the_audit_reconciles(app, runner, make_wave, issue_codes, respond):
@@ -69,15 +72,16 @@ def test_a_full_batch_moves_to_the_store_shuffled_and_the_audit_reconciles(app, 
     for i, code in enumerate(codes[:3]):
         respond(app.test_client(), code, {"born_in_germany": "yes" if i % 2 else "no"})
     assert count_rows(app, "pool") == 3 and count_rows(app, "responses") == 0
+    respond(app.test_client(), codes[3])  # completes the batch; it waits for the wave's next submit
+    assert count_rows(app, "pool") == 4 and count_rows(app, "responses") == 0
     with app.app_context():
         waiting = set(unpack(db.session.scalar(text("SELECT entries FROM pool"))))
-    respond(app.test_client(), codes[3])
-    assert count_rows(app, "pool") == 0 and count_rows(app, "responses") == 4
+    respond(app.test_client(), codes[4])
+    assert count_rows(app, "pool") == 1 and count_rows(app, "responses") == 4
     with app.app_context():
         stored = list(db.session.scalars(select(Response)))
-    assert waiting < {r.sealed for r in stored}  # the ciphertexts moved as they were: no key re-sealed them
+    assert waiting == {r.sealed for r in stored}  # the ciphertexts moved as they were: no key re-sealed them
     assert all(r.id.version == 4 for r in stored)
-    respond(app.test_client(), codes[4])
     result = runner.invoke(args=["audit", "--json"])
     assert result.exit_code == 0, result.output
     import json
@@ -85,6 +89,19 @@ def test_a_full_batch_moves_to_the_store_shuffled_and_the_audit_reconciles(app, 
     report = json.loads(result.output)
     assert report["ok"] is True
     assert report["counts"] == {"issued": 5, "used": 5, "pooled": 1, "stored": 4}
+
+
+def test_a_full_batch_moves_with_the_next_submit_whether_it_stores_or_drops(app, make_wave, issue_codes, respond):
+    """The flush takes time. Were it run by the submit that fills a batch, which is always a first
+    submit, a slow thank-you page would tell the holder of a print list that a code had not been used."""
+    app.config["POOL_FLUSH_THRESHOLD"] = 2
+    wave = make_wave()
+    first, second = issue_codes(wave, 2)
+    respond(app.test_client(), first)
+    respond(app.test_client(), second)
+    assert count_rows(app, "pool") == 2 and count_rows(app, "responses") == 0
+    respond(app.test_client(), first)  # a used code: its answers are dropped, the full batch moves
+    assert count_rows(app, "pool") == 0 and count_rows(app, "responses") == 2
 
 
 def test_pool_flush_moves_only_full_batches(app, runner, make_wave, issue_codes, respond):
@@ -113,34 +130,43 @@ def test_a_small_wave_beside_a_large_one_is_mixed_only_with_its_own_answers(app,
     """Finding 4: 19 answers in a large wave and 1 in a small one once triggered one shared flush, and
     two copies around it linked the small wave's single answer to its code.
 
-    The attacker here holds a copy of the database after every single submit (more than two around a
-    flush) and knows which codes are used in each. For every stored answer, the candidates are the
-    codes of its wave that were used since the copy before the flush that stored it."""
+    The attacker here holds a copy of the database after every single submit (far more than two
+    around a flush), so it knows the order in which codes were used and how many answers of each
+    wave wait. A batch holds the answers that waited: the codes used since the wave's previous batch,
+    less the newest ones whose answers still wait. Every stored answer must hide among at least the
+    threshold of such codes."""
+    from survey.pool import waiting
+
     app.config["POOL_FLUSH_THRESHOLD"] = 5
     large, small = make_wave(), make_wave()
     large_codes, small_codes = issue_codes(large, 9), issue_codes(small, 6)
-    order = [*((large, c) for c in large_codes[:4]), (small, small_codes[0]), (large, large_codes[4]),
-             *((small, c) for c in small_codes[1:5]), *((large, c) for c in large_codes[5:9]), (small, small_codes[5])]
-    copies = []  # after each submit: the used codes and the stored answers, with their waves
-    for _, code in order:
+    order = [*large_codes[:4], small_codes[0], large_codes[4], *small_codes[1:5], *large_codes[5:9], small_codes[5]]
+    copies = []  # after each submit: used codes, stored answers, waiting answers per wave
+    for code in order:
         respond(app.test_client(), code)
         with app.app_context():
             used = {(t.digest, t.wave_id) for t in db.session.scalars(select(Token).where(Token.used.is_(True)))}
             stored = {(r.id, r.wave_id) for r in db.session.scalars(select(Response))}
-        copies.append((used, stored))
+            copies.append((used, stored, {w: waiting(w) for w in (large, small)}))
+    in_order_of_use: dict[int, list[bytes]] = {large: [], small: []}
+    accounted = {large: 0, small: 0}
     candidates_per_answer = []
-    used_at_last_flush: dict[int, set] = {}
+    previous_used: set = set()
     previous_stored: set = set()
-    for used, stored in copies:
+    for used, stored, still_waiting in copies:
+        for digest, wave_id in used - previous_used:
+            in_order_of_use[wave_id].append(digest)
         new = stored - previous_stored
-        for _, wave_id in new:
-            already = used_at_last_flush.get(wave_id, set())
-            candidates_per_answer.append(len({d for d, w in used - already if w == wave_id}))
         for wave_id in {w for _, w in new}:
-            used_at_last_flush[wave_id] = used
-        previous_stored = stored
-    assert count_rows(app, "responses") == 10  # two full batches per wave; the rest waits
-    assert len(candidates_per_answer) == 10 and min(candidates_per_answer) >= 5
+            batch = sum(1 for _, w in new if w == wave_id)
+            unaccounted = in_order_of_use[wave_id][accounted[wave_id]:]
+            candidates = unaccounted[: len(unaccounted) - still_waiting[wave_id]]
+            assert len(candidates) == batch  # the attacker's reading of the copies is consistent
+            candidates_per_answer += [len(candidates)] * batch
+            accounted[wave_id] += batch
+        previous_used, previous_stored = used, stored
+    assert len(candidates_per_answer) == 10  # one full batch per wave is stored; the rest waits
+    assert min(candidates_per_answer) >= 5
 
 
 def test_a_stratum_with_one_used_code_does_not_name_its_answer(app, tmp_path, make_wave, issue_codes, respond):
@@ -223,7 +249,9 @@ def test_a_backup_opens_no_answer_and_keeps_no_order_of_arrival(app, tmp_path, m
 def test_a_stored_answer_opens_only_with_the_passphrase_and_only_in_its_wave(app, make_wave, issue_codes, respond):
     app.config["POOL_FLUSH_THRESHOLD"] = 1
     wave = make_wave()
-    respond(app.test_client(), issue_codes(wave, 1)[0], {"own_citizenship_at_birth": "no", "father_immigrated": "yes"})
+    first, second = issue_codes(wave, 2)
+    respond(app.test_client(), first, {"own_citizenship_at_birth": "no", "father_immigrated": "yes"})
+    respond(app.test_client(), second)  # the wave's next submit moves the full batch to the store
     with app.app_context():
         response = db.session.scalars(select(Response)).one()
         with pytest.raises(WrongPassphrase):
