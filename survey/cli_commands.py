@@ -85,8 +85,8 @@ def waves_close(wave_id: int) -> None:
         wave, waiting = close_wave(wave_id)
     except (WaveError, KeyProblem) as exc:
         fail(str(exc))
-    click.echo(f"Wave {wave.id} ({wave.name}) is closed. {waiting} answers wait in its pool, fewer than a batch; "
-               "they stay sealed there and releases read them.")
+    click.echo(f"Wave {wave.id} ({wave.name}) is closed. Answers still waiting in its pool, fewer than a batch: "
+               f"{waiting}. They stay sealed there, and releases read them.")
 
 
 @waves_group.command("list")

@@ -121,7 +121,7 @@ def test_closing_a_wave_keeps_a_small_batch_sealed_in_the_pool(app, runner, make
     respond(app.test_client(), issue_codes(wave, 1)[0], {"born_in_germany": "no"})
     result = runner.invoke(args=["waves", "close", str(wave)])
     assert result.exit_code == 0, result.output
-    assert "1 answers wait" in result.output
+    assert "fewer than a batch: 1." in result.output
     assert count_rows(app, "pool") == 1 and count_rows(app, "responses") == 0
     assert open_waiting(app, wave)[0]["answers"] == {"born_in_germany": "no"}
 
