@@ -100,7 +100,7 @@ def waves_list() -> None:
     from sqlalchemy import func, select
 
     from .extensions import db
-    from .models import CodeReuse, Token
+    from .models import SubmitCount, Token
     from .waves import list_waves
 
     for wave in list_waves():
@@ -108,7 +108,7 @@ def waves_list() -> None:
             return db.session.scalar(stmt) or 0
         issued = count(select(func.count()).select_from(Token).where(Token.wave_id == wave.id))
         used = count(select(func.count()).select_from(Token).where(Token.wave_id == wave.id, Token.used.is_(True)))
-        reused = count(select(CodeReuse.submits).where(CodeReuse.wave_id == wave.id))
+        reused = count(select(SubmitCount.repeated).where(SubmitCount.wave_id == wave.id))
         headcount = sum(s.headcount for s in wave.strata)
         click.echo(
             f"{wave.id}\t{wave.state}\t{wave.questionnaire_id} v{wave.questionnaire_version}\t{wave.name}\t"

@@ -135,16 +135,20 @@ class Release(db.Model):
     sealed_counts: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class CodeReuse(db.Model):
-    """Per wave, how many answers came with a code that had already answered, and were dropped.
+class SubmitCount(db.Model):
+    """Per wave, how many submits stored their answers (`first`) and how many came with a code that
+    had already answered and were dropped (`repeated`).
 
     A code that has answered still leads through the questionnaire to the thank-you page, so that
-    whoever holds a list of codes learns nothing by trying them (survey.respond.operations); its
-    second answers are dropped. Only this count remains, for the staff: a sudden rise means codes
-    are passed on or tried from a list. It holds no code, no time and no stratum, so it cannot say whose."""
+    whoever holds a list of codes learns nothing by trying them (survey.respond.operations). Every
+    submit adds one to this row, the first of a code and a later one alike, so both do the same
+    writes and take the same time. `first` only repeats what the codes' used flags say; `repeated`
+    is for the staff: a sudden rise means codes are passed on or tried from a list. The row holds
+    no code, no time and no stratum, so it cannot say whose."""
 
-    __tablename__ = "code_reuse"
-    __table_args__ = (CheckConstraint("submits >= 0", name="ck_code_reuse_submits"),)
+    __tablename__ = "submit_counts"
+    __table_args__ = (CheckConstraint("first >= 0 AND repeated >= 0", name="ck_submit_counts"),)
 
     wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"), primary_key=True, autoincrement=False)
-    submits: Mapped[int] = mapped_column(default=0)
+    first: Mapped[int] = mapped_column(default=0)
+    repeated: Mapped[int] = mapped_column(default=0)

@@ -23,7 +23,7 @@ from questionnaires import Questionnaire
 
 from .. import pool
 from ..extensions import db
-from ..models import CodeReuse, Token, Wave
+from ..models import SubmitCount, Token, Wave
 from ..tokens import canonical, digest
 from ..waves import questionnaire_by_hash
 from .throttle import unknown_code_bucket
@@ -139,10 +139,11 @@ def submit(token_digest: bytes, answers: Mapping[str, object]) -> None:
     payload = {"questionnaire": questionnaire.hash, "answers": kept}
     try:
         if _use(token_digest):
+            _count(wave_id, "first")
             _store(wave_id, stratum_id, payload)
         else:
             _drop(wave_id, stratum_id, payload)
-            if not _count_reuse(wave_id):
+            if not _count(wave_id, "repeated"):
                 raise WaveClosed()  # the update failed because the wave closed a moment ago
             _stir(wave_id)
         db.session.commit()
@@ -178,17 +179,22 @@ def _drop(wave_id: int, stratum_id: int, payload: dict) -> None:
     pool.seal_answer(wave_id, {**payload, "stratum": stratum_id})
 
 
-def _count_reuse(wave_id: int) -> bool:
-    """One more answer of the wave came with an already used code: the write a later submit makes
-    in place of the first submit's token update. False, and nothing counted, if the wave is no
-    longer open (the one statement also tells why the token update failed, without another query)."""
+def _count(wave_id: int, column: str) -> bool:
+    """Add one to the wave's `first` or `repeated` submits: the same statement on both paths.
+
+    False, and nothing counted, if the wave is no longer open: after a failed token update, the one
+    statement also tells why it failed, without another query."""
     insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    first, repeated = (1, 0) if column == "first" else (0, 1)
     result = db.session.execute(
-        insert(CodeReuse)
+        insert(SubmitCount)
         .from_select(
-            ["wave_id", "submits"], select(Wave.id, literal(1)).where(Wave.id == wave_id, Wave.state == "open")
+            ["wave_id", "first", "repeated"],
+            select(Wave.id, literal(first), literal(repeated)).where(Wave.id == wave_id, Wave.state == "open"),
         )
-        .on_conflict_do_update(index_elements=[CodeReuse.wave_id], set_={"submits": CodeReuse.submits + 1})
+        .on_conflict_do_update(
+            index_elements=[SubmitCount.wave_id], set_={column: getattr(SubmitCount, column) + 1}
+        )
         .execution_options(preserve_rowcount=True)  # SQLAlchemy keeps an INSERT's rowcount only when asked
     )
     return result.rowcount == 1

@@ -104,7 +104,7 @@ def stored_payloads(monkeypatch) -> list[dict]:
 def _counts(app) -> dict[str, int]:
     from survey.audit import run_audit
     from survey.extensions import db
-    from survey.models import CodeReuse, Response
+    from survey.models import Response, SubmitCount
     from survey.pool import waiting
 
     with app.app_context():
@@ -114,7 +114,7 @@ def _counts(app) -> dict[str, int]:
         assert counts["issued"] >= counts["used"] == counts["pooled"] + counts["stored"]
         counts["waiting"] = waiting()
         counts["responses"] = db.session.scalar(select(func.count()).select_from(Response))
-        counts["reused"] = db.session.scalar(select(func.coalesce(func.sum(CodeReuse.submits), 0)))
+        counts["reused"] = db.session.scalar(select(func.coalesce(func.sum(SubmitCount.repeated), 0)))
         return counts
 
 
@@ -224,10 +224,10 @@ def test_the_reuse_count_is_a_count_per_wave_and_nothing_else(app, runner, make_
     respond(app.test_client(), fresh)
     respond(app.test_client(), issue_codes(other, 1)[0])
     with app.app_context():
-        columns = {c["name"] for c in inspect(db.engine).get_columns("code_reuse")}
-        rows = db.session.execute(db.text("SELECT wave_id, submits FROM code_reuse")).all()
-    assert columns == {"wave_id", "submits"}
-    assert rows == [(wave, 2)]
+        columns = {c["name"] for c in inspect(db.engine).get_columns("submit_counts")}
+        rows = db.session.execute(db.text("SELECT wave_id, first, repeated FROM submit_counts ORDER BY wave_id")).all()
+    assert columns == {"wave_id", "first", "repeated"}
+    assert rows == [(wave, 2, 2), (other, 1, 0)]
     listing = runner.invoke(args=["waves", "list"]).output.splitlines()
     assert "2 answers sent with an already used code (dropped)" in listing[0]
     assert "0 answers sent with an already used code" in listing[1]
