@@ -10,16 +10,21 @@ else is published. A box is a product of one move per dimension: along a dimensi
 including) their lowest common ancestor. Every such product satisfies every equation of the
 table, and the grand total never moves (at least one dimension pairs two leaves).
 
-Across releases a box is carried through the links `now = then + change`, and checked against
-every equation of the whole system before it is used. Where no box fits (an earlier release may
-have fixed a pattern that protects by a longer cycle), a linear program finds the cheapest move
-of any shape (`_Flows`).
+Across releases a box is carried along the cells' lineages (`Lineage`: a cell in every release and
+the change of every pair, cell_j = cell_i + change_ij): the box's pattern moves in each release
+by a profile p (the box's own release by 1; others by 0 or 1, or −1 for a change box), and every
+change cell by p_j − p_i, so every link holds by construction, however many releases there are.
+Profiles are few: the box's release alone, with all later or all earlier releases, or all of
+them; for a change box, either end alone or either end with everything beyond it. Each carried
+move is checked against every equation of the whole system before it is used. Where no box fits
+(an earlier release may have fixed a pattern that protects by a longer cycle), a linear program
+finds the cheapest move of any shape (`_Flows`).
 """
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,25 +42,31 @@ Move = dict[int, int]  # cell -> +1 / -1
 
 
 @dataclass(frozen=True)
-class Link:
-    """`now = then + change` between releases: a move of one side must be carried by another."""
+class Lineage:
+    """One cell through the releases of a wave: its cell in each release that shows it (numbered
+    from 0, the new release last) and the change cell of each pair i < j of them."""
 
-    now: int
-    then: int
-    change: int
+    cells: Mapping[int, int]
+    changes: Mapping[tuple[int, int], int]
+
+
+Slot = int | tuple[int, int]  # a release, or a pair of releases (a change)
+Profile = tuple[tuple[int, int], ...]  # (release, step) for every release that moves
 
 
 class Boxes:
     """Candidate moves for each sensitive cell, in the structure of every table that shows it."""
 
-    def __init__(self, system: CellSystem, tables: Sequence[Table], links: Sequence[Link] = ()) -> None:
+    def __init__(self, system: CellSystem, tables: Sequence[Table], lineages: Sequence[Lineage] = ()) -> None:
         self.system = system
         self.tables = {t.id: t for t in tables}
-        self.links = tuple(links)
-        self.links_of: dict[int, list[Link]] = {}
-        for link in self.links:
-            for cell in (link.now, link.then, link.change):
-                self.links_of.setdefault(cell, []).append(link)
+        self.slot_of: dict[int, tuple[Lineage, Slot]] = {}
+        for lineage in lineages:
+            for release, cell in lineage.cells.items():
+                self.slot_of[cell] = (lineage, release)
+            for pair, cell in lineage.changes.items():
+                self.slot_of[cell] = (lineage, pair)
+        self.newest = max((r for lineage in lineages for r in lineage.cells), default=0)
         self._moves: dict[tuple[str, int, str], tuple[tuple[tuple[str, int], ...], ...]] = {}
 
     def cheapest(
@@ -70,15 +81,13 @@ class Boxes:
         """The cheapest valid move that lets `cell` rise by `up` or fall by `down` (0 = not needed)."""
         values = self.system.values
         found: list[tuple[float, int, Move]] = []
-        # Boxes around the cell itself, and around the cells it is linked to in other releases.
-        anchors = [cell, *(c for link in self.links_of.get(cell, ()) for c in (link.now, link.then, link.change))]
-        for table_id, key in dict.fromkeys(ref for anchor in anchors for ref in self.system.refs[anchor]):
+        for table_id, key in dict.fromkeys(ref for anchor in self._anchors(cell) for ref in self.system.refs[anchor]):
             table = self.tables.get(table_id)
             if table is None:
                 continue
             boxes = self._table_moves(table, key, up, down, costs, suppressed, published)
-            for move in (carried for box in boxes for carried in self._carried(box)):
-                if move.get(cell, 0) == 0 or any(published[c] for c in move):
+            for move in (carried for box in boxes for carried in self._carried(box, published)):
+                if move.get(cell, 0) == 0:
                     continue
                 if move[cell] < 0:
                     move = {c: -sign for c, sign in move.items()}
@@ -140,47 +149,59 @@ class Boxes:
                 result[index[(table.id, nodes)]] = math.prod(s for _, s in corner)
             yield result
 
-    def _carried(self, move: Move) -> list[Move]:
-        """Extend a move across releases, keeping `now = then + change`: each moving cell is carried
-        by one of the other two cells of its link, tried in the three possible orders; a current
-        cell carried this way is carried on by its change cells towards other releases."""
-        if not self.links:
-            return [move]
+    def _anchors(self, cell: int) -> list[int]:
+        """Boxes are sought around the cell itself, and around its cell in the new release, whose
+        costs are the ones that count; for a change, also around both ends, whose published cells
+        rule boxes out."""
+        if cell not in self.slot_of:
+            return [cell]
+        lineage, slot = self.slot_of[cell]
+        ends = slot if isinstance(slot, tuple) else ()
+        others = (lineage.cells.get(r) for r in (*ends, self.newest))
+        return list(dict.fromkeys([cell, *(c for c in others if c is not None)]))
+
+    def _carried(self, move: Move, published: np.ndarray) -> list[Move]:
+        """The move in every release and change its profiles give (see the module docstring); a
+        profile that needs a cell a release does not show, or moves a published one, is skipped."""
+        slots = {self.slot_of[c][1] if c in self.slot_of else None for c in move}
+        if slots == {None}:
+            return [] if any(published[c] for c in move) else [move]
+        if len(slots) > 1:  # a box lies in one table, so in one release or one change
+            return []
         results: list[Move] = []
-        for preference in (("change", "now", "then"), ("now", "then", "change"), ("then", "change", "now")):
-            result = dict(move)
-            for cell in move:
-                for link in self.links_of.get(cell, ()):
-                    roles = {"now": link.now, "then": link.then, "change": link.change}
-                    if sum(c in move for c in roles.values()) != 1:
-                        continue
-                    role = next(r for r, c in roles.items() if c == cell)
-                    carrier = next(r for r in preference if r != role)
-                    _balance(result, link, carrier)
-            touched = {link for cell in list(result) for link in self.links_of.get(cell, ())}
-            for link in sorted(touched, key=lambda link: link.change):
-                if link.change not in result:
-                    _balance(result, link, "change")
-            if all(abs(sign) == 1 for sign in result.values()) and result not in results:
-                results.append(result)
+        for profile in self._profiles(slots.pop()):
+            steps = dict(profile)
+            result: Move = {}
+            for cell, sign in move.items():
+                lineage = self.slot_of[cell][0]
+                if any(r not in lineage.cells or published[lineage.cells[r]] for r in steps):
+                    break
+                result.update((lineage.cells[r], sign * step) for r, step in profile)
+                for (i, j), change in lineage.changes.items():
+                    if steps.get(j, 0) != steps.get(i, 0):
+                        result[change] = sign * (steps.get(j, 0) - steps.get(i, 0))
+            else:
+                if result not in results:
+                    results.append(result)
         return results
+
+    def _profiles(self, slot: Slot) -> list[Profile]:
+        last = self.newest
+        if isinstance(slot, tuple):
+            i, j = slot
+            spans = [((j, 1),), ((i, -1),), tuple((t, 1) for t in range(j, last + 1)),
+                     tuple((t, -1) for t in range(i + 1)), tuple((t, 1) for t in range(i + 1, last + 1)),
+                     tuple((t, -1) for t in range(j))]
+        else:
+            spans = [((slot, 1),), tuple((t, 1) for t in range(slot, last + 1)),
+                     tuple((t, 1) for t in range(slot + 1)), tuple((t, 1) for t in range(last + 1))]
+        return list(dict.fromkeys(spans))
 
     def _balanced(self, move: Move) -> bool:
         """Whether every equation of the whole system still holds after the move."""
         step = np.zeros(self.system.size)
         step[list(move)] = list(move.values())
         return not np.any(self.system.matrix @ step)
-
-
-def _balance(move: Move, link: Link, carrier: str) -> None:
-    """Set the carrier's step so that `now = then + change` holds again."""
-    now, then, change = (move.get(c, 0) for c in (link.now, link.then, link.change))
-    step = {"now": then + change, "then": now - change, "change": now - then}[carrier]
-    cell = getattr(link, carrier)
-    if step:
-        move[cell] = step
-    else:
-        move.pop(cell, None)
 
 
 def dimension_moves(dimension: Dimension, node: str) -> tuple[tuple[tuple[str, int], ...], ...]:
