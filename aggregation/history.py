@@ -113,7 +113,9 @@ def _link_pairs(system: CellSystem, releases: list[list[Table]], originals: list
     shown_in: dict[int, list[tuple[str, Key]]] = {}
     last = len(releases) - 1
     for i, j in itertools.combinations(range(len(releases)), 2):
-        label = f"change since release {i + 1}" if new and j == last else f"change from release {i + 1} to release {j + 1}"
+        label = f"change from release {i + 1} to release {j + 1}"
+        if new and j == last:
+            label = f"change since release {i + 1}"
         linked: dict[frozenset, int] = {}
         for what, now in cells[j].items():
             then = cells[i].get(what)
@@ -121,7 +123,9 @@ def _link_pairs(system: CellSystem, releases: list[list[Table]], originals: list
                 continue
             change = int(values[now] - values[then])
             if change < 0:
-                raise ValueError(f"{system.label(then)} was larger then than in release {j + 1}: responses were removed")
+                raise ValueError(
+                    f"{system.label(then)} was larger then than in release {j + 1}: responses were removed"
+                )
             linked[what] = len(values)
             values.append(change)
             depth.append(system.margin_depth[now])

@@ -1,7 +1,6 @@
 """Protecting tables: rules, secondary suppression and the audit, from tables to published cells."""
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -143,9 +142,8 @@ def _keep_inherited(
         cell = system.index[ref]
         bound = next(r for r in kept if r.kind == "earlier")
         warnings.warn(
-            f"{system.label(cell)} (true value {bound.value}) can already be narrowed to "
-            f"[{int(bound.lower)}, {_bound(bound.upper)}] from the earlier releases alone; no later release can "
-            "undo that, and this one will not narrow it further",
+            f"{system.label(cell)} can already be narrowed to [{bound.lower:g}, {bound.upper:g}] from the earlier "
+            "releases alone; no later release can undo that, and this one is held to not narrowing it further",
             DisclosureRiskWarning,
             stacklevel=3,
         )
@@ -153,10 +151,6 @@ def _keep_inherited(
             sensitive[cell] = kept
         else:  # known exactly already: nothing left to protect, nothing to pair
             sensitive.pop(cell, None)
-
-
-def _bound(value: float) -> str:
-    return "∞" if math.isinf(value) else str(int(value))
 
 
 def _cell(system: CellSystem, result, sensitive: dict[int, list[Requirement]], table: Table, key: Key) -> ProtectedCell:

@@ -38,19 +38,23 @@ class SeenRelease:
 
     @property
     def secret(self) -> frozenset[tuple[str, Key]]:
-        return frozenset((t, key) for t, cells in self.published.items() for key, value in cells.items() if value is None)
+        cells = self.published.items()
+        return frozenset((t, key) for t, counts in cells for key, value in counts.items() if value is None)
 
 
 @dataclass(frozen=True)
 class Assessment:
-    """The attacker's interval for one sensitive cell ("release 2") or change ("change 1→3")."""
+    """The attacker's interval for one sensitive cell ("release 2") or change ("change 1→3").
+
+    `upper` is None where the lower bound alone decides: a primary cell whose interval holds 0,
+    and the group rule, which speaks of the lower bound only."""
 
     where: str
     table: str
     key: Key
     value: int
     lower: float
-    upper: float
+    upper: float | None
     rule: str  # "primary" or "group"
     exposed: bool
 
@@ -70,58 +74,89 @@ def attack(releases: Sequence[SeenRelease], k: int) -> list[Assessment]:
 def assess(releases: Sequence[SeenRelease], k: int) -> list[Assessment]:
     """The tightest interval of every sensitive cell of every release, and of every sensitive change
     between any two releases, from all published files together."""
-    finest = _Finest(releases[0].tables)
-    m, f = len(releases), finest.size
-    eq_rows, eq_rhs = [], []
-    for r, release in enumerate(releases):
-        for table in release.tables:
-            for key, value in release.published[table.id].items():
-                if value is not None:
-                    eq_rows.append(r * f + finest.cells(table, key))
-                    eq_rhs.append(value)
-    a_eq = lil_array((len(eq_rows), m * f))
-    for row, cells in enumerate(eq_rows):
-        a_eq[row, cells] = 1.0
-    growth = lil_array((f * m * (m - 1) // 2, m * f))
-    for row, ((i, j), cell) in enumerate(itertools.product(itertools.combinations(range(m), 2), range(f))):
-        growth[row, i * f + cell], growth[row, j * f + cell] = 1.0, -1.0  # then − now ≤ 0
-    program = dict(A_eq=a_eq.tocsr(), b_eq=np.asarray(eq_rhs, float), A_ub=growth.tocsr(), b_ub=np.zeros(growth.shape[0]))
-
-    def bounds(objective: np.ndarray) -> tuple[float, float]:
-        low = linprog(objective, **program, bounds=(0, None), method="highs")
-        high = linprog(-objective, **program, bounds=(0, None), method="highs")
-        assert low.status == 0, f"the published releases are inconsistent: {low.message}"
-        upper = math.floor(-high.fun + 1e-6) if high.status == 0 else math.inf
-        return math.ceil(low.fun - 1e-6), upper
-
+    attacker = _Attacker(releases)
     found: list[Assessment] = []
     for r, release in enumerate(releases):
         for table in release.tables:
             for key, rules in _sensitive(table, table.counts, k).items():
-                objective = np.zeros(m * f)
-                objective[r * f + finest.cells(table, key)] = 1.0
-                interval = bounds(objective)
-                found.extend(_judge(f"release {r + 1}", table, key, table.counts, interval, rule, k) for rule in rules)
-    for i, j in itertools.combinations(range(m), 2):
+                objective = attacker.objective({r: 1.0}, table, key)
+                found.extend(_judge(attacker, objective, f"release {r + 1}", table, key, table.counts, rule, k)
+                             for rule in rules)
+    for i, j in itertools.combinations(range(len(releases)), 2):
         earlier = {t.id: t for t in releases[i].tables}
         for table in releases[j].tables:
             change = {key: table.counts[key] - earlier[table.id].counts[key] for key in table.keys}
             for key, rules in _sensitive(table, change, k).items():
-                objective = np.zeros(m * f)
-                cells = finest.cells(table, key)
-                objective[j * f + cells], objective[i * f + cells] = 1.0, -1.0
-                interval = bounds(objective)
-                found.extend(_judge(f"change {i + 1}→{j + 1}", table, key, change, interval, rule, k) for rule in rules)
+                objective = attacker.objective({j: 1.0, i: -1.0}, table, key)
+                found.extend(_judge(attacker, objective, f"change {i + 1}→{j + 1}", table, key, change, rule, k)
+                             for rule in rules)
     return found
 
 
-def _judge(where: str, table: Table, key: Key, counts: Mapping[Key, int], interval, rule: str, k: int) -> Assessment:
-    lower, upper = interval
+def _judge(attacker, objective, where: str, table: Table, key: Key, counts: Mapping[Key, int], rule: str, k: int):
+    lower, upper = attacker.lower(objective), None
     if rule == "primary":
-        exposed = upper <= lower or (lower >= 1 and upper <= k - 1)
+        exposed = False
+        if lower >= 1:  # else 0 is possible, and so is the true value: not exact
+            upper = attacker.upper(objective)
+            exposed = upper <= lower or upper <= k - 1
     else:
         exposed = lower > counts[(*key[:-1], TOTAL)] - 2
     return Assessment(where, table.id, key, counts[key], lower, upper, rule, exposed)
+
+
+class _Attacker:
+    """The linear programs over every release's finest cells; each bound solved once (tables
+    share cells: group × answer is a margin of group × department × answer)."""
+
+    def __init__(self, releases: Sequence[SeenRelease]) -> None:
+        self.finest = _Finest(releases[0].tables)
+        m, f = len(releases), self.finest.size
+        rows, rhs = [], []
+        for r, release in enumerate(releases):
+            for table in release.tables:
+                for key, value in release.published[table.id].items():
+                    if value is not None:
+                        rows.append(r * f + self.finest.cells(table, key))
+                        rhs.append(value)
+        a_eq = lil_array((len(rows), m * f))
+        for row, cells in enumerate(rows):
+            a_eq[row, cells] = 1.0
+        growth = lil_array((f * m * (m - 1) // 2, m * f))
+        for row, ((i, j), cell) in enumerate(itertools.product(itertools.combinations(range(m), 2), range(f))):
+            growth[row, i * f + cell], growth[row, j * f + cell] = 1.0, -1.0  # then − now ≤ 0
+        self.program = dict(
+            A_eq=a_eq.tocsr(), b_eq=np.asarray(rhs, float), A_ub=growth.tocsr(), b_ub=np.zeros(growth.shape[0]),
+            bounds=(0, None), method="highs",
+        )
+        self.width = m * f
+        self.solved: dict[tuple[bytes, int], float] = {}
+
+    def objective(self, releases: Mapping[int, float], table: Table, key: Key) -> np.ndarray:
+        objective = np.zeros(self.width)
+        cells = self.finest.cells(table, key)
+        for r, sign in releases.items():
+            objective[r * self.finest.size + cells] = sign
+        return objective
+
+    def lower(self, objective: np.ndarray) -> float:
+        return self._solve(objective, +1)
+
+    def upper(self, objective: np.ndarray) -> float:
+        return self._solve(objective, -1)
+
+    def _solve(self, objective: np.ndarray, sense: int) -> float:
+        memo = (objective.tobytes(), sense)
+        if memo not in self.solved:
+            result = linprog(sense * objective, **self.program)
+            if sense < 0 and result.status == 3:
+                self.solved[memo] = math.inf
+            else:
+                assert result.status == 0, f"the published releases are inconsistent: {result.message}"
+                # Counts are whole numbers, and the attacker knows it.
+                value = sense * result.fun
+                self.solved[memo] = math.ceil(value - 1e-6) if sense > 0 else math.floor(value + 1e-6)
+        return self.solved[memo]
 
 
 def _sensitive(table: Table, counts: Mapping[Key, int], k: int) -> dict[Key, list[str]]:
