@@ -159,9 +159,13 @@ def inherited_exposures(
 ) -> dict[tuple[str, Key], list[Requirement]]:
     """Sensitive cells and changes that the earlier releases together already give away, each with
     the requirements a new release must meet instead: those still met, and the interval the
-    earlier releases left, which must not shrink. Empty when every earlier release was protected
-    against all releases before it (as `protect` does); not when an older log was protected
-    pairwise with the newest release only, or the rules were raised since."""
+    earlier releases left, which must not shrink.
+
+    Empty when every earlier release was protected against all releases before it, as `protect`
+    does: the last of them was audited on exactly this system. A log written while each release
+    was linked only to each earlier one can hold such cells: that protection did keep every pair
+    of releases safe on its own, but not three or more together (the outside review's finding 1).
+    So can a log whose releases used a lower k than the rules now ask for."""
     history = link_releases(earlier)
     system = history.system
     sensitive = history.requirements(rules)

@@ -6,6 +6,11 @@ attacker holding all four files still narrowed small cells and late respondents'
 what a middle release adds (release 2 ≥ release 1, too) was never in any audit. The attacker here
 (`release_attacker`) is written independently of `aggregation.audit` and links every release to
 every other one.
+
+Run against f2452fe (each release linked to each earlier one only), the attacker found
+disclosures in the review wave and in the property test with the exact program (the hypercube
+heuristic suppressed more, and passed in our runs), and a release without new responses was not
+refused. `PAIRWISE_SECRET` keeps what that code published, so the attack itself stays tested.
 """
 from __future__ import annotations
 
@@ -187,7 +192,8 @@ def waves(draw):
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(waves())
 def test_no_sequence_of_releases_gives_anything_away(exact_seconds, wave):
-    """3–6 releases, each protected against all before it; the attacker holds them all."""
+    """3–6 releases, each protected against all before it; the attacker holds them all. No release
+    may find that the earlier ones already gave something away (`release_once` makes that an error)."""
     k, first, late, early = wave
     rules = Rules(min_count=k)
     inner = Counter(first)
@@ -207,6 +213,8 @@ def release_once(
     inner: Inner, rules: Rules, earlier: list[EarlierRelease], exact_seconds: float, groups: Dimension = GROUP
 ) -> SeenRelease:
     tables = wave_tables(dict(inner), groups)
-    protection = protect(tables, rules, earlier=earlier, exact_seconds=exact_seconds)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DisclosureRiskWarning)
+        protection = protect(tables, rules, earlier=earlier, exact_seconds=exact_seconds)
     assert protection.method == ("optimal" if exact_seconds else "hypercube")
     return SeenRelease(tables, {p.id: {key: c.count for key, c in p.cells.items()} for p in protection.tables})
