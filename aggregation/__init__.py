@@ -2,7 +2,8 @@
 
 Tables with margins (`tables`), the minimum-count and group rules (`rules`), secondary
 suppression as an integer program (`suppression`), and the attacker audit (`audit`), combined
-in `protect`. Every privacy parameter is explicit; randomness only breaks ties, via `random_state`.
+in `protect`, with every earlier release of a wave linked to every other (`history`). Every
+privacy parameter is explicit; randomness only breaks ties, via `random_state`.
 """
 from .audit import attacker_bounds
 from .protect import ProtectedCell, ProtectedTable, Protection, protect

@@ -10,16 +10,23 @@ else is published. A box is a product of one move per dimension: along a dimensi
 including) their lowest common ancestor. Every such product satisfies every equation of the
 table, and the grand total never moves (at least one dimension pairs two leaves).
 
-Across releases a box is carried through the links `now = then + change`, and checked against
-every equation of the whole system before it is used. Where no box fits (an earlier release may
-have fixed a pattern that protects by a longer cycle), a linear program finds the cheapest move
-of any shape (`_Flows`).
+Across releases a box is carried along the cells' lineages (`Lineage`: a cell in every release and
+the change of every pair, cell_j = cell_i + change_ij): the box's pattern moves in each release
+by a profile p (the box's own release by 1; others by 0 or 1, or −1 for a change box), and every
+change cell by p_j − p_i, so every link holds by construction, however many releases there are.
+Profiles are few: the box's release alone, with all later or with all earlier releases, or all of
+them; for a change box between releases i and j, release j alone or with all later ones, release i
+alone or with all earlier ones (at −1), every release after i, or (at −1) every release before j.
+Earlier releases' published cells cannot move, so mostly the new release and the changes carry a
+box. Each carried move is checked against every equation of the whole system before it is used.
+Where no box fits (an earlier release may have fixed a pattern that protects by a longer cycle), a
+linear program finds the cheapest move of any shape (`_Flows`).
 """
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,25 +44,31 @@ Move = dict[int, int]  # cell -> +1 / -1
 
 
 @dataclass(frozen=True)
-class Link:
-    """`now = then + change` between releases: a move of one side must be carried by another."""
+class Lineage:
+    """One cell through the releases of a wave: its cell in each release that shows it (numbered
+    from 0, the new release last) and the change cell of each pair i < j of them."""
 
-    now: int
-    then: int
-    change: int
+    cells: Mapping[int, int]
+    changes: Mapping[tuple[int, int], int]
+
+
+Slot = int | tuple[int, int]  # a release, or a pair of releases (a change)
+Profile = tuple[tuple[int, int], ...]  # (release, step) for every release that moves
 
 
 class Boxes:
     """Candidate moves for each sensitive cell, in the structure of every table that shows it."""
 
-    def __init__(self, system: CellSystem, tables: Sequence[Table], links: Sequence[Link] = ()) -> None:
+    def __init__(self, system: CellSystem, tables: Sequence[Table], lineages: Sequence[Lineage] = ()) -> None:
         self.system = system
         self.tables = {t.id: t for t in tables}
-        self.links = tuple(links)
-        self.links_of: dict[int, list[Link]] = {}
-        for link in self.links:
-            for cell in (link.now, link.then, link.change):
-                self.links_of.setdefault(cell, []).append(link)
+        self.slot_of: dict[int, tuple[Lineage, Slot]] = {}
+        for lineage in lineages:
+            for release, cell in lineage.cells.items():
+                self.slot_of[cell] = (lineage, release)
+            for pair, cell in lineage.changes.items():
+                self.slot_of[cell] = (lineage, pair)
+        self.newest = max((r for lineage in lineages for r in lineage.cells), default=0)
         self._moves: dict[tuple[str, int, str], tuple[tuple[tuple[str, int], ...], ...]] = {}
 
     def cheapest(
@@ -70,15 +83,13 @@ class Boxes:
         """The cheapest valid move that lets `cell` rise by `up` or fall by `down` (0 = not needed)."""
         values = self.system.values
         found: list[tuple[float, int, Move]] = []
-        # Boxes around the cell itself, and around the cells it is linked to in other releases.
-        anchors = [cell, *(c for link in self.links_of.get(cell, ()) for c in (link.now, link.then, link.change))]
-        for table_id, key in dict.fromkeys(ref for anchor in anchors for ref in self.system.refs[anchor]):
+        for table_id, key in dict.fromkeys(ref for anchor in self._anchors(cell) for ref in self.system.refs[anchor]):
             table = self.tables.get(table_id)
             if table is None:
                 continue
             boxes = self._table_moves(table, key, up, down, costs, suppressed, published)
-            for move in (carried for box in boxes for carried in self._carried(box)):
-                if move.get(cell, 0) == 0 or any(published[c] for c in move):
+            for move in (carried for box in boxes for carried in self._carried(box, published)):
+                if move.get(cell, 0) == 0:
                     continue
                 if move[cell] < 0:
                     move = {c: -sign for c, sign in move.items()}
@@ -140,47 +151,56 @@ class Boxes:
                 result[index[(table.id, nodes)]] = math.prod(s for _, s in corner)
             yield result
 
-    def _carried(self, move: Move) -> list[Move]:
-        """Extend a move across releases, keeping `now = then + change`: each moving cell is carried
-        by one of the other two cells of its link, tried in the three possible orders; a current
-        cell carried this way is carried on by its change cells towards other releases."""
-        if not self.links:
-            return [move]
+    def _anchors(self, cell: int) -> list[int]:
+        """Boxes are sought around the cell itself and, for a change, around both ends: their
+        published cells rule boxes out, and the new release's cells carry the costs."""
+        if cell not in self.slot_of or not isinstance(self.slot_of[cell][1], tuple):
+            return [cell]
+        lineage, (i, j) = self.slot_of[cell]
+        return [cell, lineage.cells[i], lineage.cells[j]]
+
+    def _carried(self, move: Move, published: np.ndarray) -> list[Move]:
+        """The move in every release and change its profiles give (see the module docstring); a
+        profile that needs a cell a release does not show, or moves a published one, is skipped."""
+        slots = {self.slot_of[c][1] if c in self.slot_of else None for c in move}
+        if slots == {None}:
+            return [] if any(published[c] for c in move) else [move]
+        if len(slots) > 1:  # a box lies in one table, so in one release or one change
+            return []
         results: list[Move] = []
-        for preference in (("change", "now", "then"), ("now", "then", "change"), ("then", "change", "now")):
-            result = dict(move)
-            for cell in move:
-                for link in self.links_of.get(cell, ()):
-                    roles = {"now": link.now, "then": link.then, "change": link.change}
-                    if sum(c in move for c in roles.values()) != 1:
-                        continue
-                    role = next(r for r, c in roles.items() if c == cell)
-                    carrier = next(r for r in preference if r != role)
-                    _balance(result, link, carrier)
-            touched = {link for cell in list(result) for link in self.links_of.get(cell, ())}
-            for link in sorted(touched, key=lambda link: link.change):
-                if link.change not in result:
-                    _balance(result, link, "change")
-            if all(abs(sign) == 1 for sign in result.values()) and result not in results:
-                results.append(result)
+        for profile in self._profiles(slots.pop()):
+            steps = dict(profile)
+            result: Move = {}
+            for cell, sign in move.items():
+                lineage = self.slot_of[cell][0]
+                if any(r not in lineage.cells or published[lineage.cells[r]] for r in steps):
+                    break
+                result.update((lineage.cells[r], sign * step) for r, step in profile)
+                for (i, j), change in lineage.changes.items():
+                    if steps.get(j, 0) != steps.get(i, 0):
+                        result[change] = sign * (steps.get(j, 0) - steps.get(i, 0))
+            else:
+                if result not in results:
+                    results.append(result)
         return results
+
+    def _profiles(self, slot: Slot) -> list[Profile]:
+        last = self.newest
+        if isinstance(slot, tuple):
+            i, j = slot
+            spans = [((j, 1),), ((i, -1),), tuple((t, 1) for t in range(j, last + 1)),
+                     tuple((t, -1) for t in range(i + 1)), tuple((t, 1) for t in range(i + 1, last + 1)),
+                     tuple((t, -1) for t in range(j))]
+        else:
+            spans = [((slot, 1),), tuple((t, 1) for t in range(slot, last + 1)),
+                     tuple((t, 1) for t in range(slot + 1)), tuple((t, 1) for t in range(last + 1))]
+        return list(dict.fromkeys(spans))
 
     def _balanced(self, move: Move) -> bool:
         """Whether every equation of the whole system still holds after the move."""
         step = np.zeros(self.system.size)
         step[list(move)] = list(move.values())
         return not np.any(self.system.matrix @ step)
-
-
-def _balance(move: Move, link: Link, carrier: str) -> None:
-    """Set the carrier's step so that `now = then + change` holds again."""
-    now, then, change = (move.get(c, 0) for c in (link.now, link.then, link.change))
-    step = {"now": then + change, "then": now - change, "change": now - then}[carrier]
-    cell = getattr(link, carrier)
-    if step:
-        move[cell] = step
-    else:
-        move.pop(cell, None)
 
 
 def dimension_moves(dimension: Dimension, node: str) -> tuple[tuple[tuple[str, int], ...], ...]:
@@ -208,25 +228,41 @@ def protect_by_boxes(
 ) -> np.ndarray:
     """Suppress, for every (cell, up, down) clause in turn, the cheapest box that protects it.
 
-    Larger needs go first, so the boxes they bring can already protect the smaller ones. Where no
-    box exists (e.g. an earlier release fixed a pattern that protects by a longer cycle), the
-    cheapest move found by a linear program over the whole system is suppressed instead."""
+    Larger needs go first, so the boxes they bring can already protect the smaller ones: a clause
+    that a move chosen before already reaches is skipped (more secret cells never take a move
+    away). Where no box exists (e.g. an earlier release fixed a pattern that protects by a longer
+    cycle), the cheapest move found by a linear program over the whole system is suppressed instead."""
     suppressed = np.array(start, dtype=bool)
     flows = _Flows(boxes.system, published)
+    values = boxes.system.values
+    far = {+1: np.zeros(len(values)), -1: np.zeros(len(values))}  # how far some chosen move takes each cell
     for cell, up, down in sorted(clauses, key=lambda c: (-c[1] - c[2], c[0])):
+        if (up and far[+1][cell] >= up) or (down and far[-1][cell] >= down):
+            continue
         move = boxes.cheapest(cell, up, down, costs, suppressed, published)
-        if move is None:
-            move = flows.cheapest(cell, up, down, costs, suppressed)
-        if move is None:
-            raise CannotProtect(f"{boxes.system.label(cell)}: no pattern of secret cells can protect it")
+        if move is not None:
+            rise = min((values[c] for c, s in move.items() if s < 0), default=math.inf)
+            fall = min((values[c] for c, s in move.items() if s > 0), default=math.inf)
+            shifts = [{c: s * rise for c, s in move.items()}, {c: -s * fall for c, s in move.items()}]
+        else:
+            shift = flows.cheapest(cell, up, down, costs, suppressed)
+            if shift is None:
+                raise CannotProtect(f"{boxes.system.label(cell)}: no pattern of secret cells can protect it")
+            move, shifts = {c: 1 if z > 0 else -1 for c, z in shift.items()}, [shift]
         suppressed[list(move)] = True
+        for shift in shifts:
+            for c, z in shift.items():
+                direction = 1 if z > 0 else -1
+                far[direction][c] = max(far[direction][c], abs(z))
     return suppressed
 
 
 class _Flows:
     """The cheapest real-valued attacker move z that shifts one cell by its need: every equation
     holds (A·z = 0), no count drops below 0, published cells stay put. Minimising the cost-weighted
-    |z| is a linear program; once its support is secret, the attacker can make exactly that move."""
+    |z| is a linear program; once its support is secret, the attacker can make exactly that move.
+    A fresh solve with presolve was faster than one warm-started model (measured on four releases
+    of 392 cells each): presolve removes the published cells, which cannot move."""
 
     def __init__(self, system: CellSystem, published: np.ndarray) -> None:
         self.system = system
@@ -235,15 +271,16 @@ class _Flows:
 
     def cheapest(
         self, cell: int, up: int, down: int, costs: np.ndarray, suppressed: np.ndarray
-    ) -> Move | None:
+    ) -> dict[int, float] | None:
+        """The move (cell -> shift) that reaches `up` or `down` at the least cost of new secret cells."""
         n = self.system.size
         # Cells already secret cost (almost) nothing to use; the rest cost what suppressing them costs.
         weight = np.where(suppressed, 1e-6 * costs.min(), costs)
         rise_cap = np.where(self.published, 0.0, np.inf)
         fall_cap = np.where(self.published, 0.0, self.system.values.astype(float))
-        best: tuple[float, Move] | None = None
+        best: tuple[float, dict[int, float]] | None = None
         for need, sign in ((up, 1.0), (down, -1.0)):
-            if not need:
+            if not need or (best is not None and best[0] == 0):  # nothing cheaper than free
                 continue
             rise_bounds, fall_bounds = rise_cap.copy(), fall_cap.copy()
             rise_lower, fall_lower = np.zeros(n), np.zeros(n)
@@ -268,7 +305,5 @@ class _Flows:
             support = np.flatnonzero(np.abs(z) > 1e-7)
             cost = float(costs[support][~suppressed[support]].sum())
             if best is None or cost < best[0]:
-                best = (cost, {int(c): 1 if z[c] > 0 else -1 for c in support})
+                best = (cost, {int(c): float(z[c]) for c in support})
         return None if best is None else best[1]
-
-

@@ -1,15 +1,17 @@
 """Protecting tables: rules, secondary suppression and the audit, from tables to published cells."""
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from .hypercube import Boxes, Link
-from .rules import CannotProtect, Requirement, Rules, requirements
+from .history import inherited_exposures, link_releases
+from .hypercube import Boxes
+from .rules import CannotProtect, DisclosureRiskWarning, Requirement, Rules
 from .suppression import suppress
-from .system import CellSystem, system_of
+from .system import CellSystem
 from .tables import TOTAL, Key, Table
 
 STATUSES = ("safe", "zero", "primary", "group", "secondary")
@@ -63,135 +65,92 @@ def protect(
     random_state: int | None = 0,
     exact_seconds: float = 10.0,
 ) -> Protection:
-    """Protect tables jointly, and together with every earlier release of the same population.
+    """Protect tables jointly, and as one system with every earlier release of the same population.
 
-    Shared cells agree and no combination of tables discloses. Against earlier releases, each cell
-    is linked to its earlier value by a change cell (now = then + change, change ≥ 0, because
-    responses are only ever added); a change of 1..k−1 people in a cell, or a change in which all
-    or all but one gave the same answer, is protected like any small cell, so nobody can learn the
-    late respondents' answers by subtracting one release from another.
+    Shared cells agree and no combination of tables discloses. Across releases, every cell is
+    linked to its value in every other release (`history`: cell_j = cell_i + change, change ≥ 0,
+    for every pair i < j, because responses are only ever added), and every change is protected
+    like any table: a change of 1..k−1 people, or late respondents who all or all but one gave the
+    same answer, stay hidden whichever two releases an attacker subtracts. What earlier releases
+    published stays published and what they kept secret stays secret; their sensitive cells and
+    the changes between them are audited again, since the new release adds equations.
+
+    Refused (CannotProtect): a release with no new responses since the last one, or fewer than k
+    since any earlier one. Earlier releases that already give something away together (a log
+    protected pairwise with the newest release only, or rules raised since) cannot be repaired:
+    a DisclosureRiskWarning names each such cell, and the new release may not narrow it further.
 
     The cheapest pattern is sought for `exact_seconds`; after that the hypercube heuristic
     protects what is left (see `suppression`)."""
-    current = [replace(t, population="now") for t in tables]
-    before = [
-        [replace(t, id=f"release {i + 1}: {t.id}", population=f"release {i + 1}") for t in release.tables]
-        for i, release in enumerate(earlier)
-    ]
-    for i, release_tables in enumerate(before):
-        _refuse_small_change(current, release_tables, i + 1, rules.min_count)
-    system = system_of([*current, *(t for group in before for t in group)])
-    sensitive: dict[int, list[Requirement]] = {}
-    fixed_secret = np.zeros(system.size, dtype=bool)
-    published = np.zeros(system.size, dtype=bool)
-    for table in [*current, *(t for group in before for t in group)]:
-        _add_requirements(sensitive, system, table, rules)
-        published[system.index[(table.id, tuple(TOTAL for _ in table.dimensions))]] = True
-    for release, release_tables in zip(earlier, before):
-        for original, renamed in zip(release.tables, release_tables):
-            for key in renamed.keys:
-                cell = system.index[(renamed.id, key)]
-                if (original.id, key) in release.secret:
-                    fixed_secret[cell] = True
-                else:
-                    published[cell] = True
-    changes: list[Table] = []
-    links: list[Link] = []
-    if before:
-        system, changes, links = _link_changes(system, current, before)
-        fixed_secret = np.concatenate([fixed_secret, np.ones(system.size - len(fixed_secret), dtype=bool)])
-        published = np.concatenate([published, np.zeros(system.size - len(published), dtype=bool)])
-        for change in changes:
-            _add_requirements(sensitive, system, change, rules)
-    # The grand total is the number of respondents: published with every release, never secret.
-    boxes = Boxes(system, [*current, *(t for group in before for t in group), *changes], links)
+    past = [(release.tables, release.secret) for release in earlier]
+    _refuse_small_changes(tables, earlier, rules.min_count)
+    history = link_releases(past, tables)
+    system = history.system
+    sensitive = history.requirements(rules)
+    if earlier:
+        _keep_inherited(sensitive, system, inherited_exposures(past, rules), rules.min_count)
     result = suppress(
         system,
         sensitive,
         rules.min_count,
-        fixed=fixed_secret,
-        published=published,
+        fixed=history.fixed,
+        published=history.published,
         random_state=random_state,
-        boxes=boxes,
+        boxes=Boxes(system, history.tables, history.lineages),
         exact_seconds=exact_seconds,
+        report=history.newest,
     )
     protected = [
         ProtectedTable(original, {key: _cell(system, result, sensitive, table, key) for key in table.keys})
-        for original, table in zip(tables, current)
+        for original, table in zip(tables, history.releases[-1])
     ]
     return Protection(protected, system, result.suppressed, result.cost, result.rounds, result.method)
 
 
-def _add_requirements(sensitive: dict[int, list[Requirement]], system: CellSystem, table: Table, rules: Rules) -> None:
-    for key, found in requirements(table, rules).items():
-        cell = system.index[(table.id, key)]
-        sensitive.setdefault(cell, [])
-        sensitive[cell].extend(r for r in found if r not in sensitive[cell])
+def _refuse_small_changes(current: Sequence[Table], earlier: Sequence[EarlierRelease], k: int) -> None:
+    """Comparing two releases shows what the people in between answered: at least k of them, always."""
+    now_total = _respondents(current)
+    for number in range(len(earlier), 0, -1):  # the newest first: it is the nearest
+        then_total = _respondents(earlier[number - 1].tables)
+        added = now_total - then_total
+        if added < 0:
+            raise ValueError(f"release {number} counted {then_total} responses, more than the {now_total} now")
+        if added == 0:
+            raise CannotProtect(
+                f"no response came in since release {number}: a release now would repeat it. "
+                f"Wait until at least {k} new responses have come in"
+            )
+        if added < k:
+            raise CannotProtect(
+                f"only {added} response(s) came in since release {number}: comparing the two releases would show "
+                f"their answers. Wait until at least {k} new responses have come in"
+            )
 
 
-def _refuse_small_change(current: Sequence[Table], then: Sequence[Table], number: int, k: int) -> None:
-    now_total = current[0].counts[tuple(TOTAL for _ in current[0].dimensions)]
-    then_total = then[0].counts[tuple(TOTAL for _ in then[0].dimensions)]
-    added = now_total - then_total
-    if added < 0:
-        raise ValueError(f"release {number} counted {then_total} responses, more than the {now_total} now")
-    if 0 < added < k:
-        raise CannotProtect(
-            f"only {added} response(s) came in since release {number}: comparing the two releases would show "
-            f"their answers. Wait until at least {k} new responses have come in"
+def _respondents(tables: Sequence[Table]) -> int:
+    return tables[0].counts[tuple(TOTAL for _ in tables[0].dimensions)]
+
+
+def _keep_inherited(
+    sensitive: dict[int, list[Requirement]],
+    system: CellSystem,
+    inherited: dict[tuple[str, Key], list[Requirement]],
+    min_count: int,
+) -> None:
+    """Earlier releases already give these away: warn, and hold the new release to not narrowing them."""
+    for ref, kept in inherited.items():
+        cell = system.index[ref]
+        bound = next(r for r in kept if r.kind == "earlier")
+        warnings.warn(
+            f"{system.label(cell)} can already be narrowed to [{bound.lower:g}, {bound.upper:g}] from the earlier "
+            "releases alone; no later release can undo that, and this one is held to not narrowing it further",
+            DisclosureRiskWarning,
+            stacklevel=3,
         )
-
-
-def _link_changes(system: CellSystem, current: Sequence[Table], before: Sequence[Sequence[Table]]):
-    """Add a change cell for every cell that the current and an earlier release both show."""
-    values = list(system.values)
-    depth = list(system.margin_depth)
-    refs = list(system.refs)
-    index = dict(system.index)
-    equations = list(system.equations)
-    now_cells = {}
-    for table in current:
-        for key in table.keys:
-            now_cells.setdefault(table.what(key), system.index[(table.id, key)])
-    changes: list[Table] = []
-    links: list[Link] = []
-    shown_in: dict[int, list] = {}  # change cell -> the change tables that show it
-    for number, release_tables in enumerate(before, start=1):
-        linked: dict[frozenset, int] = {}
-        for table in release_tables:
-            for key in table.keys:
-                what = table.what(key)
-                then_cell = system.index[(table.id, key)]
-                if what not in now_cells or what in linked:
-                    continue
-                change = int(values[now_cells[what]] - values[then_cell])
-                if change < 0:
-                    raise ValueError(f"{system.label(then_cell)} was larger then than now: responses were removed")
-                linked[what] = len(values)
-                values.append(change)
-                depth.append(system.margin_depth[then_cell])
-                refs.append(((f"change since release {number}: {table.id}", key),))
-                equations.append((now_cells[what], tuple(sorted((then_cell, linked[what])))))
-                links.append(Link(now_cells[what], then_cell, linked[what]))
-        for table in current:
-            if all(table.what(key) in linked for key in table.keys):
-                change_id = f"change since release {number}: {table.id}"
-                counts = {key: values[linked[table.what(key)]] for key in table.keys}
-                changes.append(Table(change_id, table.dimensions, counts, population=f"change {number}"))
-                for key in table.keys:
-                    cell = linked[table.what(key)]
-                    index[(change_id, key)] = cell
-                    shown_in.setdefault(cell, []).append((change_id, key))
-    for cell, shown in shown_in.items():
-        refs[cell] = tuple(shown)
-    linked_system = CellSystem(
-        values=np.asarray(values, dtype=np.int64),
-        equations=tuple(equations),
-        margin_depth=np.asarray(depth, dtype=np.int64),
-        refs=tuple(refs),
-        index=index,
-    )
-    return linked_system, changes, links
+        if any(r.needs(min_count) for r in kept):
+            sensitive[cell] = kept
+        else:  # known exactly already: nothing left to protect, nothing to pair
+            sensitive.pop(cell, None)
 
 
 def _cell(system: CellSystem, result, sensitive: dict[int, list[Requirement]], table: Table, key: Key) -> ProtectedCell:

@@ -44,32 +44,47 @@ class Requirement:
     primary: the interval must not be a single value and must hold 0 or a value ≥ k, so nobody can
     tell that a small group of 1..k-1 people exists. group: the interval of the dominant answer
     must reach down to `group_total - 2`, so nobody can tell that all or all but one answered it.
+    earlier: earlier releases already narrowed the cell to [`lower`, `upper`], past what the rules
+    allow (see `protect`); a new release cannot undo that, but must not narrow it any further.
     """
 
     kind: str
     value: int
     group_total: int = 0
+    lower: float = 0.0
+    upper: float = 0.0
 
     def satisfied(self, lower: float, upper: float, min_count: int) -> bool:
         """`lower` and `upper` are the attacker's whole-number bounds."""
+        if self.kind == "earlier":
+            return lower <= self.lower and upper >= self.upper
         if upper <= lower:
             return False
         if self.kind == "primary":
             return lower <= 0 or upper >= min_count
         return lower <= self.group_total - 2
 
-    def needs(self, min_count: int) -> tuple[int, int]:
-        """How far the attacker's interval must reach from the true value: (up, down); 0 = no need.
+    def needs(self, min_count: int) -> list[tuple[int, int]]:
+        """How far the attacker's interval must reach from the true value, as clauses (up, down)
+        that must all hold; within a clause either direction will do, and 0 means not that way.
 
         A primary cell is safe if either direction reaches far enough (up to k, or down to 0), so
-        the suppression program chooses one; a group cell needs room downwards. A cell with both
-        requirements must meet both."""
+        the suppression program chooses one; a group cell needs room downwards; an earlier cell
+        needs its old interval both ways. A cell with several requirements must meet them all."""
         if self.kind == "primary":
-            return min_count - self.value, self.value
-        return 0, self.value - (self.group_total - 2)
+            return [(min_count - self.value, self.value)]
+        if self.kind == "group":
+            return [(0, self.value - (self.group_total - 2))]
+        up, down = int(self.upper - self.value), int(self.value - self.lower)
+        return [need for need in ((up, 0), (0, down)) if any(need)]
 
     def describe(self, lower: float, upper: float, min_count: int) -> str:
         shown = f"[{_fmt(lower)}, {_fmt(upper)}]"
+        if self.kind == "earlier":
+            return (
+                f"earlier releases had already narrowed it to [{_fmt(self.lower)}, {_fmt(self.upper)}]; "
+                f"with this release it could be narrowed to {shown}"
+            )
         if upper - lower < 0.5:
             return f"its exact value {_fmt(lower)} can be worked out from the published cells"
         if self.kind == "primary":

@@ -68,9 +68,12 @@ def suppress(
     time_limit: float = 120.0,
     boxes: Boxes | None = None,
     exact_seconds: float = 10.0,
+    report: np.ndarray | None = None,
 ) -> Suppression:
     """Suppress every sensitive cell plus the cheapest secondary set; `fixed` forces more cells
     secret, `published` keeps cells public (e.g. the grand total: the number of respondents).
+    The audit's bounds come back for every secret cell, or only for the sensitive ones and those
+    in `report` (e.g. the new release's cells: earlier releases and changes are never shown).
 
     With `boxes`, the exact loop gets `exact_seconds`; if it has not finished by then, the
     hypercube heuristic takes over."""
@@ -78,7 +81,7 @@ def suppress(
     n = system.size
     costs = cell_costs(system, random_state) if costs is None else costs
     # One clause per requirement: satisfied if the attacker's reach upwards or downwards is enough.
-    clauses = [(cell, *r.needs(min_count)) for cell, reqs in sensitive.items() for r in reqs]
+    clauses = [(cell, *need) for cell, reqs in sensitive.items() for r in reqs for need in r.needs(min_count)]
     chooser_of = {}
     for i, (cell, up, down) in enumerate(clauses):
         if up and down:
@@ -116,7 +119,7 @@ def suppress(
             suppressed = _solve(objective, lower, upper, pairing, cuts, budget, n, optimal_only=boxes is not None)
         if suppressed is None:  # the exact loop ran out of its budget
             suppressed = protect_by_boxes(boxes, clauses, costs, lower[:n] > 0, upper[:n] == 0)
-            return _audited(system, sensitive, min_count, suppressed, costs, rounds, "hypercube")
+            return _audited(system, sensitive, min_count, suppressed, costs, rounds, "hypercube", report)
         exposed = 0
         for group in components(system, suppressed):
             targets = [c for c in group if c in by_cell]
@@ -125,22 +128,21 @@ def suppress(
             region = sorted(set(group).union(*(neighbours[c] for c in group)))
             model = _Reach(system, suppressed, region, room_up, room_down)
             for cell in targets:
-                reach_up, cut_up = model.reach(cell, +1)
-                reach_down, cut_down = model.reach(cell, -1)
+                reach = _Lazy(model, cell)  # a direction no clause asks about is never solved
                 for i in by_cell[cell]:
                     _, up, down = clauses[i]
-                    if (up and reach_up >= up - 1e-7) or (down and reach_down >= down - 1e-7):
+                    if (up and reach(+1)[0] >= up - 1e-7) or (down and reach(-1)[0] >= down - 1e-7):
                         continue
                     exposed += 1
                     if i in chooser_of:  # either direction will do: the binary says which is demanded
-                        cuts.add(cut_up, rhs=0.0, chooser=(chooser_of[i], up))
-                        cuts.add(cut_down, rhs=float(down), chooser=(chooser_of[i], -down))
+                        cuts.add(reach(+1)[1], rhs=0.0, chooser=(chooser_of[i], up))
+                        cuts.add(reach(-1)[1], rhs=float(down), chooser=(chooser_of[i], -down))
                     elif up:
-                        cuts.add(cut_up, rhs=float(up))
+                        cuts.add(reach(+1)[1], rhs=float(up))
                     else:
-                        cuts.add(cut_down, rhs=float(down))
+                        cuts.add(reach(-1)[1], rhs=float(down))
         if not exposed:
-            return _audited(system, sensitive, min_count, suppressed, costs, rounds, "optimal")
+            return _audited(system, sensitive, min_count, suppressed, costs, rounds, "optimal", report)
     raise CannotProtect(f"no protecting pattern found within {max_rounds} rounds")
 
 
@@ -214,6 +216,18 @@ class _Reach:
         return -self.solver.getInfo().objective_function_value, cut
 
 
+class _Lazy:
+    """A cell's reach and cut in each direction, solved on first use."""
+
+    def __init__(self, model: _Reach, cell: int) -> None:
+        self.model, self.cell, self.found = model, cell, {}
+
+    def __call__(self, direction: int) -> tuple[float, np.ndarray]:
+        if direction not in self.found:
+            self.found[direction] = self.model.reach(self.cell, direction)
+        return self.found[direction]
+
+
 def _pairing_constraints(system: CellSystem, width: int, paired: np.ndarray) -> csr_array:
     """For every equation and every (paired) cell in it: if the cell is secret, another cell of it is too."""
     rows, cols, data = [], [], []
@@ -268,8 +282,12 @@ def _audited(
     costs: np.ndarray,
     rounds: int,
     method: str,
+    report: np.ndarray | None,
 ) -> Suppression:
-    bounds = attacker_bounds(system, suppressed)
+    targets = None
+    if report is not None:
+        targets = set(sensitive) | set(np.flatnonzero(suppressed & np.asarray(report, dtype=bool)).tolist())
+    bounds = attacker_bounds(system, suppressed, targets)
     _verify(system, sensitive, bounds, min_count)
     return Suppression(suppressed, bounds, float(costs[suppressed].sum()), rounds, method)
 
