@@ -31,8 +31,8 @@ def release_command(wave_id: int, out: str, min_count: int, random_state: int, l
     release = result.release
     click.echo(f"Release {release.id} (wave {release.wave_id}, no. {release.number}): {release.respondents} responses, "
                f"{len(result.files)} files in {result.directory}.")
-    if result.waiting:
-        click.echo(f"note: {result.waiting} answers still wait in the mix pool and are not included.", err=True)
+    for cell in result.already_disclosed:
+        click.echo(f"warning: {cell}.", err=True)
 
 
 @commands.group("releases")

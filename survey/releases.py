@@ -12,12 +12,13 @@ import json
 import os
 import secrets
 import shutil
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 
-from aggregation import CannotProtect, Dimension, Rules, Table, protect
+from aggregation import CannotProtect, DisclosureRiskWarning, Dimension, Rules, Table, protect
 from aggregation.estimates import TableEstimate, table_estimates
 from aggregation.exports import TableLabels, legend, published_status, write_chart, write_table_csv, write_xlsx
 from aggregation.frames import NOT_ANSWERED, STRATUM_PREFIX, response_frame, template_tables
@@ -43,7 +44,7 @@ class ReleaseResult:
     release: Release
     directory: Path
     files: dict[str, str]
-    waiting: int
+    already_disclosed: list[str]
 
 
 def make_release(
@@ -64,9 +65,16 @@ def make_release(
     earlier_rows = list(db.session.scalars(select(Release).where(Release.wave_id == wave.id).order_by(Release.number)))
     earlier = [_earlier(row, private) for row in earlier_rows]
     try:
-        protection = protect(tables, rules, earlier=earlier, random_state=random_state)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DisclosureRiskWarning)
+            protection = protect(tables, rules, earlier=earlier, random_state=random_state)
     except CannotProtect as exc:
         raise ReleaseRefused(f"Release refused: {exc}. Nothing was published.") from None
+    for other in (w for w in caught if not issubclass(w.category, DisclosureRiskWarning)):
+        warnings.warn(other.message, other.category, stacklevel=2)
+    # Cells that earlier releases already give away (a log written before every pair was protected):
+    # kept in the log, so that whoever reads it knows; this release was held to not narrowing them.
+    already_disclosed = [str(w.message) for w in caught if issubclass(w.category, DisclosureRiskWarning)]
     number = len(earlier_rows) + 1
     parameters = {
         "wave": wave.id,
@@ -91,7 +99,10 @@ def make_release(
         number=number,
         questionnaire_hash=questionnaire.hash,
         respondents=len(responses),
-        parameters_json=json.dumps(parameters, ensure_ascii=False, sort_keys=True),
+        # The log, not the published files, notes what earlier releases already give away.
+        parameters_json=json.dumps(
+            {**parameters, "already_disclosed_by_earlier_releases": already_disclosed}, ensure_ascii=False, sort_keys=True
+        ),
         published_json=json.dumps(_published(protection.tables), ensure_ascii=False, sort_keys=True),
         files_json=json.dumps(files, sort_keys=True),
         sealed_counts=seal(_true_counts(tables, protection.tables), statistics_public_key(), _info(wave.id, number)),
@@ -103,7 +114,7 @@ def make_release(
         db.session.rollback()
         shutil.rmtree(out_dir, ignore_errors=True)  # unlogged files must not stand as a release
         raise
-    return ReleaseResult(release, out_dir, files, len(sealed_waiting(wave.id)))
+    return ReleaseResult(release, out_dir, files, already_disclosed)
 
 
 def _decrypt(wave: Wave, questionnaire: Questionnaire, private, strata: dict[int, dict[str, str]]):

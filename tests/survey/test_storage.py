@@ -227,6 +227,12 @@ def test_a_backup_opens_no_answer_and_keeps_no_order_of_arrival(app, tmp_path, m
         taus.append(kendalltau(range(len(ranks)), ranks).statistic)
     assert abs(sum(taus) / len(taus)) < 0.5
 
+    app.config["POOL_FLUSH_THRESHOLD"] = 8  # the last wave's next submit moves its 8 answers to the store
+    respond(app.test_client(), issue_codes(wave, 1)[0])
+    copy = _database_copy(app, tmp_path / "backup-store" / "db.sqlite")
+    stored = [row[0] for row in copy.execute("SELECT sealed FROM responses WHERE wave_id = ?", (wave,))]
+    (value,) = copy.execute("SELECT entries FROM pool WHERE wave_id = ?", (wave,)).fetchone()
+    assert len(stored) == 8 and len(unpack(value)) == 1
     instance_keys = [
         path for path in Path(app.config["KEYS_DIR"]).iterdir() if b"PRIVATE KEY" in path.read_bytes()
     ]
@@ -236,7 +242,7 @@ def test_a_backup_opens_no_answer_and_keeps_no_order_of_arrival(app, tmp_path, m
             key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         except (TypeError, ValueError):
             continue  # passphrase-protected: useless to the thief
-        for entry in in_copy:
+        for entry in [*stored, *unpack(value)]:
             try:
                 open_sealed(entry, key, info_for(wave))
                 opened += 1
