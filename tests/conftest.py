@@ -85,6 +85,17 @@ def make_wave(app, tmp_path: Path) -> Callable[..., int]:
 
 
 @pytest.fixture
+def answered(app, make_wave, issue_codes, respond) -> list[str]:
+    """A wave with two stored answers, one waiting, and two unused codes; returns the unused codes."""
+    app.config["POOL_FLUSH_THRESHOLD"] = 2
+    wave = make_wave()
+    codes = issue_codes(wave, 5)
+    for code in codes[:3]:
+        respond(app.test_client(), code)
+    return codes[3:]
+
+
+@pytest.fixture
 def issue_codes(app, tmp_path: Path) -> Callable[..., list[str]]:
     """Issue codes for a stratum through the real operation and read them back from the CSV print file."""
 

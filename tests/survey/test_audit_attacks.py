@@ -46,17 +46,6 @@ def _execute(app, sql: str) -> None:
         db.engine.dispose()
 
 
-@pytest.fixture
-def answered(app, make_wave, issue_codes, respond) -> list[str]:
-    """A wave with two stored answers, one waiting, and two unused codes; returns the unused codes."""
-    app.config["POOL_FLUSH_THRESHOLD"] = 2
-    wave = make_wave()
-    codes = issue_codes(wave, 5)
-    for code in codes[:3]:
-        respond(app.test_client(), code)
-    return codes[3:]
-
-
 def test_a_healthy_sqlite_instance_passes_every_check(app, runner, answered, monkeypatch):
     code, report = _audit(runner)
     assert code == 0, _failing(report)

@@ -10,32 +10,18 @@ from __future__ import annotations
 import logging
 import sqlite3
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from survey import create_app
-from survey.database import upgrade
 from survey.extensions import db
-from tests.conftest import PASSPHRASE, base_config, csrf_of
+from tests.conftest import csrf_of
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The shared app fixture's instance, with SQLite giving up on a lock after 0.2 s instead of 15 s."""
-    monkeypatch.setenv("WIR_SURVEY_INSTANCE", str(tmp_path / "instance"))
-    monkeypatch.delenv("WIR_SURVEY_PASSPHRASE", raising=False)
-    app = create_app({**base_config(tmp_path), "SQLITE_BUSY_TIMEOUT_SECONDS": 0.2})
-    with app.app_context():
-        upgrade()
-        from survey.keys import key_files
-
-        key_files().create(PASSPHRASE)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def extra_config() -> dict[str, object]:
+    """SQLite gives up on a lock after 0.2 s instead of 15 s."""
+    return {"SQLITE_BUSY_TIMEOUT_SECONDS": 0.2}
 
 
 @pytest.fixture
