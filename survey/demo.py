@@ -63,4 +63,4 @@ def demo_command(codes: int) -> None:
             code, url = line.split(",", 1)
             click.echo(f"    {code}   {url}")
     click.echo(f"\nOpen {current_app.config['PUBLIC_URL']}/ on a phone-sized window and type a code, or open its URL.")
-    click.echo("Each code works once; `make run` prints fresh ones every time.\n")
+    click.echo("With each code only the first answers sent count; `make run` prints fresh codes every time.\n")
