@@ -198,6 +198,40 @@ def pool_flush() -> None:
                f"{current_app.config['POOL_FLUSH_THRESHOLD']}.")
 
 
+# --- staff log --------------------------------------------------------------------------------
+
+@commands.group("log")
+def log_group() -> None:
+    """The staff log: who did what and when (never anything a respondent did)."""
+
+
+@log_group.command("verify")
+@with_appcontext
+def log_verify() -> None:
+    """Check the staff log's chain; exit 1 and name the first broken entry if it does not hold."""
+    from .stafflog import verify
+
+    result = verify()
+    click.echo(result.explanation)
+    if not result.ok:
+        sys.exit(1)
+
+
+@log_group.command("show")
+@click.option("--last", type=int, default=50, show_default=True, help="How many of the newest entries.")
+@with_appcontext
+def log_show(last: int) -> None:
+    """The newest staff log entries: number, time (UTC), who, what."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import StaffLogEntry
+
+    entries = db.session.scalars(select(StaffLogEntry).order_by(StaffLogEntry.id.desc()).limit(last))
+    for entry in reversed(list(entries)):
+        click.echo(f"{entry.id}\t{entry.at}\t{entry.actor}\t{entry.action}\t{entry.details_json}")
+
+
 # --- audit ------------------------------------------------------------------------------------
 
 @commands.command("audit")

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from .extensions import db
 from .files import create_private_file
 from .models import Token
+from .stafflog import record
 from .respond.operations import pepper
 from .slips import Slip, write_csv, write_pdf
 from .tokens import canonical, digest, new_token
@@ -84,6 +85,8 @@ def issue_tokens(wave_id: int, selector: dict[str, str], count: int, out: Path) 
         slips = [Slip(code, slip_url(code)) for code in codes]
         create_private_file(partial)  # the writer keeps this mode: codes are never world-readable
         writer(partial, slips, title)
+        record(None, "code batch issued", {"wave": wave.id, "stratum": stratum.label, "count": count,
+                                           "format": out.suffix.lower().lstrip(".")})
         db.session.commit()
         os.replace(partial, out)
     except BaseException as exc:

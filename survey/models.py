@@ -152,3 +152,23 @@ class SubmitCount(db.Model):
     wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"), primary_key=True, autoincrement=False)
     first: Mapped[int] = mapped_column(default=0)
     repeated: Mapped[int] = mapped_column(default=0)
+
+
+class StaffLogEntry(db.Model):
+    """One staff action (login, wave change, approval, code batch, release), with who and when.
+
+    Append-only (database triggers refuse UPDATE and DELETE) and chained: each entry's `digest` is
+    an HMAC over its own fields and the previous entry's digest, keyed from the instance's secret,
+    so that an entry changed or removed in the database breaks every digest after it, and nobody
+    with the database alone can forge a new chain (`survey.stafflog`). Nothing a respondent does
+    ever enters it; a code batch is logged by its count and stratum, never its codes."""
+
+    __tablename__ = "staff_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100))
+    details_json: Mapped[str] = mapped_column(Text)
+    previous: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))

@@ -30,6 +30,7 @@ from .extensions import db
 from .keys import key_files, statistics_public_key
 from .models import Release, Response, Wave
 from .pool import sealed_waiting
+from .stafflog import record
 from .waves import WaveError, get_wave, questionnaire_of
 
 NOT_ANSWERED_LABEL = {"de": "nicht beantwortet", "en": "not answered"}
@@ -109,6 +110,7 @@ def make_release(
     )
     db.session.add(release)
     try:
+        record(None, "release published", {"wave": wave.id, "release": number, "respondents": len(responses)})
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -14,6 +14,7 @@ from questionnaires import Questionnaire, load_mapping
 
 from .extensions import db
 from .models import Wave, Stratum
+from .stafflog import record
 
 
 class WaveError(Exception):
@@ -80,6 +81,9 @@ def create_wave(
     )
     wave.strata = [Stratum(attributes_json=_attributes_json(s.attributes), headcount=s.headcount) for s in strata]
     db.session.add(wave)
+    db.session.flush()
+    record(None, "wave created", {"wave": wave.id, "name": name, "questionnaire": f"{questionnaire.id} v{questionnaire.version}",
+                                  "strata": len(strata)})
     db.session.commit()
     return wave
 
@@ -100,6 +104,7 @@ def open_wave(wave_id: int) -> Wave:
     if wave.state != "draft":
         raise WaveError(f"Wave {wave_id} is {wave.state}; only a draft wave can be opened.")
     wave.state = "open"
+    record(None, "wave opened", {"wave": wave.id})
     db.session.commit()
     return wave
 
@@ -115,6 +120,7 @@ def close_wave(wave_id: int) -> tuple[Wave, int]:
     if wave.state != "open":
         raise WaveError(f"Wave {wave_id} is {wave.state}; only an open wave can be closed.")
     wave.state = "closed"
+    record(None, "wave closed", {"wave": wave.id})
     db.session.commit()
     return wave, waiting(wave.id)
 

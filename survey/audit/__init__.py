@@ -80,6 +80,7 @@ def run_audit(app: Flask, passphrase: str | None = None) -> AuditReport:
         guarded("app_logging", logs.app_logging, app),
         guarded("gunicorn_logging", logs.gunicorn_logging),
         guarded("no_request_logging", logs.no_request_logging, app),
+        guarded("staff_log_chain", _staff_log_chain),
     ]
     if present:
         counts = guarded("counts_reconcile", stored.counts_reconcile)
@@ -89,6 +90,13 @@ def run_audit(app: Flask, passphrase: str | None = None) -> AuditReport:
             check, report.counts = counts
             report.checks.append(check)
     return report
+
+
+def _staff_log_chain() -> Check:
+    from ..stafflog import verify
+
+    result = verify()
+    return Check("staff_log_chain", result.ok, result.explanation)
 
 
 def _server_checks() -> list[Check]:

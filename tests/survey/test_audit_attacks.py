@@ -241,7 +241,9 @@ def test_a_wrong_passphrase_fails_the_audit(app, runner, answered, monkeypatch):
 
 
 def test_world_readable_files_fail_the_audit_each_named(app, runner, answered, tmp_path):
-    assert runner.invoke(args=["init"]).exit_code == 0  # writes <instance>/config.py
+    secret = app.config["SECRET_KEY"]
+    assert runner.invoke(args=["init"]).exit_code == 0  # writes <instance>/config.py, with new secrets
+    app.config["SECRET_KEY"] = secret  # the staff log so far was chained under the test's own secret
     instance, keys = Path(app.instance_path), Path(app.config["KEYS_DIR"])
     database = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
     demo = instance / "demo-codes"
