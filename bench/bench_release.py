@@ -60,6 +60,7 @@ def bench_releases(sizes: list[int], keep: Path | None = None) -> None:
     from survey.keys import key_files, statistics_public_key
     from survey.models import Response
     from survey.releases import make_release
+    from survey.council.operations import decide
     from survey.waves import create_wave, open_wave, StratumRow
 
     for n in sizes:
@@ -75,6 +76,7 @@ def bench_releases(sizes: list[int], keep: Path | None = None) -> None:
                 key_files().create(PASSPHRASE)
                 rows = [StratumRow({"group": g, "department": d}, max(20, n // 40)) for g in GROUPS for d in DEPARTMENTS]
                 wave = create_wave(load_builtin()["migration-background"], f"bench {n}", rows)
+                decide(wave.id, "bench council", approve=True)
                 open_wave(wave.id)
                 strata = [s.id for s in wave.strata]
                 questionnaire_hash = wave.questionnaire_hash

@@ -67,6 +67,7 @@ def make_app(tmp: Path, database_url: str | None, flush: bool):
 def open_wave(app, tmp: Path, count: int) -> list[str]:
     from questionnaires import load_builtin
     from survey.issuing import issue_tokens
+    from survey.council.operations import decide
     from survey.waves import create_wave, open_wave as open_, read_strata_csv
 
     strata = tmp / "strata.csv"
@@ -74,6 +75,7 @@ def open_wave(app, tmp: Path, count: int) -> list[str]:
     out = tmp / "codes.csv"
     with app.app_context():
         wave = create_wave(load_builtin()["agg-discrimination"], "Bench", read_strata_csv(strata), {})
+        decide(wave.id, "bench council", approve=True)
         open_(wave.id)
         issue_tokens(wave.id, {"group": "medium"}, count, out)
     with out.open(encoding="utf-8") as fh:

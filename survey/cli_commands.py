@@ -29,12 +29,17 @@ def waves_group() -> None:
               help="CSV: one column per stratum attribute (e.g. group,department) plus headcount.")
 @click.option("--message", "messages", multiple=True, metavar="LANG=TEXT",
               help="Motivational message shown before the questions, per language; repeatable.")
+@click.option("--min-count", type=int, default=5, show_default=True,
+              help="k: cells of 1..k-1 people are secret in releases (floor 3).")
+@click.option("--min-stratum-size", type=int, default=None,
+              help="No codes for strata below this headcount (default and floor: MIN_STRATUM_SIZE).")
 @with_appcontext
-def waves_create(questionnaire_id: str, name: str, strata_file: str, messages: tuple[str, ...]) -> None:
+def waves_create(questionnaire_id: str, name: str, strata_file: str, messages: tuple[str, ...], min_count: int,
+                 min_stratum_size: int | None) -> None:
     """Create a draft wave of QUESTIONNAIRE_ID and print its id."""
     from questionnaires import QuestionnaireError, load_builtin
 
-    from .waves import create_wave, minimum_stratum_size, read_strata_csv
+    from .waves import create_wave, read_strata_csv
 
     try:
         available = load_builtin()
@@ -50,21 +55,39 @@ def waves_create(questionnaire_id: str, name: str, strata_file: str, messages: t
         parsed[lang.strip()] = text.strip()
     try:
         strata = read_strata_csv(Path(strata_file))
-        wave = create_wave(available[questionnaire_id], name, strata, parsed)
+        wave = create_wave(available[questionnaire_id], name, strata, parsed, min_count=min_count,
+                           min_stratum_size=min_stratum_size)
     except WaveError as exc:
         fail(str(exc))
-    small = [s for s in wave.strata if s.headcount < minimum_stratum_size()]
+    small = [s for s in wave.strata if s.headcount < wave.min_stratum_size]
     for s in small:
         click.echo(f"warning: stratum {s.label} has {s.headcount} employees, below the minimum of "
-                   f"{minimum_stratum_size()}; no codes can be issued for it. Merge it with another.", err=True)
+                   f"{wave.min_stratum_size}; no codes can be issued for it. Merge it with another.", err=True)
     click.echo(wave.id)
+
+
+@waves_group.command("configuration")
+@click.argument("wave_id", type=int)
+@with_appcontext
+def waves_configuration(wave_id: int) -> None:
+    """What the staff council approves: the wave's exact configuration, its hash and the approval's state."""
+    from .council.operations import approval_state, configuration, configuration_hash
+    from .waves import get_wave
+
+    try:
+        wave = get_wave(wave_id)
+    except WaveError as exc:
+        fail(str(exc))
+    click.echo(json.dumps(configuration(wave), indent=2, ensure_ascii=False, sort_keys=True))
+    click.echo(f"configuration hash: {configuration_hash(wave)}")
+    click.echo(approval_state(wave).explanation)
 
 
 @waves_group.command("open")
 @click.argument("wave_id", type=int)
 @with_appcontext
 def waves_open(wave_id: int) -> None:
-    """Open a draft wave for answers."""
+    """Open a draft wave for answers; refused without the staff council's approval of its configuration."""
     from .waves import open_wave
 
     try:

@@ -15,11 +15,11 @@ from .crypto import KeyProblem
 @commands.command("release")
 @click.argument("wave_id", type=int)
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="A new folder for the release files.")
-@click.option("--min-count", type=int, default=5, show_default=True, help="k: cells of 1..k-1 people are secret (floor 3).")
+@click.option("--min-count", type=int, default=None, help="k: cells of 1..k-1 people are secret; only raises the wave's approved k.")
 @click.option("--random-state", type=int, default=0, show_default=True, help="Breaks ties between equally cheap patterns.")
 @click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
 @with_appcontext
-def release_command(wave_id: int, out: str, min_count: int, random_state: int, lang: str) -> None:
+def release_command(wave_id: int, out: str, min_count: int | None, random_state: int, lang: str) -> None:
     """Publish the protected tables of WAVE_ID, audited together with every earlier release."""
     from .releases import ReleaseRefused, make_release
     from .waves import WaveError

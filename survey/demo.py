@@ -32,6 +32,7 @@ def demo_command(codes: int) -> None:
 
     from .issuing import issue_tokens
     from .keys import key_files
+    from .council.operations import decide
     from .waves import create_wave, list_waves, open_wave, read_strata_csv
 
     instance = Path(current_app.instance_path)
@@ -53,6 +54,7 @@ def demo_command(codes: int) -> None:
         if wave is None:
             wave = create_wave(questionnaire, name, read_strata_csv(DEMO_STRATA), DEMO_MESSAGES)
         if wave.state == "draft":
+            decide(wave.id, "demo council", approve=True, comment="Demo: approved when the demo was set up.")
             open_wave(wave.id)
         if wave.state != "open":
             continue

@@ -46,7 +46,7 @@ def issue_tokens(wave_id: int, selector: dict[str, str], count: int, out: Path) 
     if wave.state == "closed":
         raise WaveError(f"Wave {wave_id} is closed; no more codes can be issued for it.")
     stratum = find_stratum(wave, selector)
-    minimum = minimum_stratum_size()
+    minimum = max(wave.min_stratum_size, minimum_stratum_size())
     if stratum.headcount < minimum:
         raise WaveError(
             f"Stratum {stratum.label} has {stratum.headcount} employees, fewer than the minimum stratum size "

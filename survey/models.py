@@ -42,6 +42,9 @@ class Wave(db.Model):
     questionnaire_json: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(10), default="draft")
     messages_json: Mapped[str] = mapped_column(Text, default="{}")
+    # Disclosure parameters the staff council approves with the wave (DESIGN.md section 7).
+    min_count: Mapped[int] = mapped_column(default=5)
+    min_stratum_size: Mapped[int] = mapped_column(default=20)
 
     strata: Mapped[list[Stratum]] = relationship(back_populates="wave", order_by="Stratum.id")
 
@@ -172,3 +175,21 @@ class StaffLogEntry(db.Model):
     details_json: Mapped[str] = mapped_column(Text)
     previous: Mapped[str] = mapped_column(String(64))
     digest: Mapped[str] = mapped_column(String(64))
+
+
+class WaveApproval(db.Model):
+    """The staff council's decision on one exact configuration of a wave (G5).
+
+    It binds to the hash of that configuration (`survey.council.operations.configuration`): any
+    later change to the wave makes the hashes differ, and the approval no longer counts."""
+
+    __tablename__ = "wave_approvals"
+    __table_args__ = (CheckConstraint("decision in ('approved', 'refused')", name="ck_wave_approvals_decision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"))
+    configuration_hash: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(10))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[str] = mapped_column(String(32))

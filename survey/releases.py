@@ -49,7 +49,7 @@ class ReleaseResult:
 
 
 def make_release(
-    wave_id: int, passphrase: str, out_dir: Path, *, min_count: int = 5, random_state: int = 0, lang: str = "de"
+    wave_id: int, passphrase: str, out_dir: Path, *, min_count: int | None = None, random_state: int = 0, lang: str = "de"
 ) -> ReleaseResult:
     wave = get_wave(wave_id)
     if wave.state == "draft":
@@ -59,7 +59,8 @@ def make_release(
         raise ReleaseRefused(f"{out_dir} exists and is not empty; a release is written into a new folder.")
     questionnaire = questionnaire_of(wave)
     private = key_files().load_statistics_private(passphrase)
-    rules = Rules(min_count=min_count)
+    # The wave's approved k; a release may only raise it.
+    rules = Rules(min_count=max(wave.min_count, min_count or 0))
     strata = {s.id: s.attributes for s in wave.strata}
     responses = _decrypt(wave, questionnaire, private, strata)
     tables = template_tables(response_frame(responses, questionnaire), questionnaire, list(strata.values()))

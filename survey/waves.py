@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from aggregation.rules import MIN_COUNT_DEFAULT, MIN_COUNT_FLOOR
 from questionnaires import Questionnaire, load_mapping
 
 from .extensions import db
@@ -64,12 +65,27 @@ def read_strata_csv(path: Path) -> list[StratumRow]:
 
 
 def create_wave(
-    questionnaire: Questionnaire, name: str, strata: list[StratumRow], messages: dict[str, str] | None = None
+    questionnaire: Questionnaire,
+    name: str,
+    strata: list[StratumRow],
+    messages: dict[str, str] | None = None,
+    *,
+    min_count: int = MIN_COUNT_DEFAULT,
+    min_stratum_size: int | None = None,
 ) -> Wave:
-    """A draft wave holding the questionnaire's exact canonical definition, so later file edits do not change it."""
+    """A draft wave holding the questionnaire's exact canonical definition, so later file edits do not change it.
+
+    k and the minimum stratum size can only be raised above their floors (k ≥ 3, and the instance's
+    `MIN_STRATUM_SIZE`); the staff council approves them with the wave."""
     unknown = sorted(set(messages or {}) - set(questionnaire.languages))
     if unknown:
         raise WaveError(f"Messages in {', '.join(unknown)}: the questionnaire has no such language.")
+    if min_count < MIN_COUNT_FLOOR:
+        raise WaveError(f"k = {min_count} is below its floor of {MIN_COUNT_FLOOR}.")
+    min_stratum_size = minimum_stratum_size() if min_stratum_size is None else min_stratum_size
+    if min_stratum_size < minimum_stratum_size():
+        raise WaveError(f"A minimum stratum size of {min_stratum_size} is below this instance's floor of "
+                        f"{minimum_stratum_size()}.")
     wave = Wave(
         name=name,
         questionnaire_id=questionnaire.id,
@@ -78,6 +94,8 @@ def create_wave(
         questionnaire_json=questionnaire.canonical,
         state="draft",
         messages_json=json.dumps(messages or {}, ensure_ascii=False, sort_keys=True),
+        min_count=min_count,
+        min_stratum_size=min_stratum_size,
     )
     wave.strata = [Stratum(attributes_json=_attributes_json(s.attributes), headcount=s.headcount) for s in strata]
     db.session.add(wave)
@@ -100,9 +118,15 @@ def list_waves() -> list[Wave]:
 
 
 def open_wave(wave_id: int) -> Wave:
+    """Open a draft wave, only with the staff council's approval of its configuration as it is (G5)."""
+    from .council.operations import approval_state
+
     wave = get_wave(wave_id)
     if wave.state != "draft":
         raise WaveError(f"Wave {wave_id} is {wave.state}; only a draft wave can be opened.")
+    approval = approval_state(wave)
+    if not approval.valid:
+        raise WaveError(f"{approval.explanation} It cannot be opened.")
     wave.state = "open"
     record(None, "wave opened", {"wave": wave.id})
     db.session.commit()

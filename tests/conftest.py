@@ -71,6 +71,7 @@ def make_wave(app, tmp_path: Path) -> Callable[..., int]:
 
     def _make(questionnaire_id: str = "migration-background", strata: str = STRATA, open_: bool = True) -> int:
         from questionnaires import load_builtin
+        from survey.council.operations import decide
         from survey.waves import create_wave, open_wave, read_strata_csv
 
         path = tmp_path / f"strata-{secrets.token_hex(3)}.csv"
@@ -78,6 +79,7 @@ def make_wave(app, tmp_path: Path) -> Callable[..., int]:
         with app.app_context():
             wave = create_wave(load_builtin()[questionnaire_id], "Test wave", read_strata_csv(path), {"de": "Hallo"})
             if open_:
+                decide(wave.id, "test council", approve=True)
                 open_wave(wave.id)
             return wave.id
 

@@ -81,6 +81,7 @@ def run_audit(app: Flask, passphrase: str | None = None) -> AuditReport:
         guarded("gunicorn_logging", logs.gunicorn_logging),
         guarded("no_request_logging", logs.no_request_logging, app),
         guarded("staff_log_chain", _staff_log_chain),
+        guarded("waves_approved", _waves_approved),
     ]
     if present:
         counts = guarded("counts_reconcile", stored.counts_reconcile)
@@ -90,6 +91,23 @@ def run_audit(app: Flask, passphrase: str | None = None) -> AuditReport:
             check, report.counts = counts
             report.checks.append(check)
     return report
+
+
+def _waves_approved() -> Check:
+    """G5: every open wave carries the staff council's approval of the configuration it has now."""
+    from sqlalchemy import select
+
+    from ..council.operations import approval_state
+    from ..models import Wave
+
+    opened = list(db.session.scalars(select(Wave).where(Wave.state == "open").order_by(Wave.id)))
+    unapproved = [state.explanation for state in map(approval_state, opened) if not state.valid]
+    if unapproved:
+        return Check("waves_approved", False, " ".join(unapproved) + " An open wave must run exactly as the staff "
+                     "council approved it: questionnaire, strata, thresholds, key and messages.")
+    return Check("waves_approved", True, f"Each of the {len(opened)} open waves runs with exactly the configuration "
+                 "the staff council approved (questionnaire, strata with headcounts, k, minimum stratum size, batch "
+                 "size of the mix pool, the Statistics Office key's fingerprint, the messages).")
 
 
 def _staff_log_chain() -> Check:

@@ -24,7 +24,7 @@ def test_init_creates_secrets_and_database_and_is_safe_twice(tmp_path: Path):
     assert (tmp_path / "inst" / "config.py").read_text() == config
 
 
-def test_waves_create_open_close_list(runner, tmp_path: Path):
+def test_waves_create_open_close_list(app, runner, tmp_path: Path):
     strata = tmp_path / "strata.csv"
     strata.write_text(STRATA)
     created = runner.invoke(args=["waves", "create", "agg-discrimination", "--name", "AGG 2027", "--strata",
@@ -33,6 +33,14 @@ def test_waves_create_open_close_list(runner, tmp_path: Path):
     wave_id = created.stdout.strip().splitlines()[-1]
     assert wave_id.isdigit()
     assert "senior" in created.stderr and "below the minimum" in created.stderr
+    refused = runner.invoke(args=["waves", "open", wave_id])
+    assert refused.exit_code == 1 and "not been approved by the staff council" in refused.output
+    from survey.council.operations import decide
+
+    with app.app_context():
+        decide(int(wave_id), "a councillor", approve=True)
+    shown = runner.invoke(args=["waves", "configuration", wave_id])
+    assert shown.exit_code == 0 and "approved by a councillor" in shown.output and '"min_count": 5' in shown.output
     assert runner.invoke(args=["waves", "open", wave_id]).exit_code == 0
     again = runner.invoke(args=["waves", "open", wave_id])
     assert again.exit_code == 1 and "only a draft wave" in again.output

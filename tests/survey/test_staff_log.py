@@ -38,16 +38,18 @@ def test_staff_actions_are_chained_and_say_who_what_and_when(app, runner, make_w
     respond(app.test_client(), codes[0])
     assert runner.invoke(args=["waves", "close", str(wave)]).exit_code == 0
     entries = _entries(app)
-    assert [e.action for e in entries] == ["wave created", "wave opened", "code batch issued", "wave closed"]
-    assert [e.id for e in entries] == [1, 2, 3, 4]
-    assert all(e.actor.startswith("command line") and e.at.endswith("+00:00") for e in entries)
-    assert json.loads(entries[2].details_json) == {"wave": wave, "stratum": "department=32,group=medium",
+    assert [e.action for e in entries] == ["wave created", "wave approved", "wave opened", "code batch issued",
+                                           "wave closed"]
+    assert [e.id for e in entries] == [1, 2, 3, 4, 5]
+    assert entries[1].actor == "test council"
+    assert all(e.actor.startswith("command line") and e.at.endswith("+00:00") for e in entries if e is not entries[1])
+    assert json.loads(entries[3].details_json) == {"wave": wave, "stratum": "department=32,group=medium",
                                                    "count": 3, "format": "csv"}
     # Nothing a respondent does is logged, and no entry carries a code.
-    assert count_rows(app, "staff_log") == 4
+    assert count_rows(app, "staff_log") == 5
     assert not any(code.replace("-", "") in e.details_json.replace("-", "") for e in entries for code in codes)
     result = runner.invoke(args=["log", "verify"])
-    assert result.exit_code == 0 and "All 4 entries" in result.output
+    assert result.exit_code == 0 and "All 5 entries" in result.output
     assert "code batch issued" in runner.invoke(args=["log", "show"]).output
 
 

@@ -1,0 +1,94 @@
+"""G5: a wave opens only with the staff council's approval of its exact configuration; any change withdraws it."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from survey.extensions import db
+
+
+def _draft(make_wave) -> int:
+    return make_wave(open_=False)
+
+
+def _open(app, wave: int):
+    from survey.waves import WaveError, open_wave
+
+    with app.app_context():
+        try:
+            open_wave(wave)
+        except WaveError as exc:
+            return str(exc)
+    return None
+
+
+def _decide(app, wave: int, approve: bool = True, comment: str = ""):
+    from survey.council.operations import decide
+
+    with app.app_context():
+        return decide(wave, "a councillor", approve=approve, comment=comment)
+
+
+def _audit(runner) -> dict:
+    report = json.loads(runner.invoke(args=["audit", "--json"]).output)
+    return next(c for c in report["checks"] if c["name"] == "waves_approved")
+
+
+def test_a_change_after_the_approval_withdraws_it(app, make_wave):
+    wave = _draft(make_wave)
+    assert "not been approved" in _open(app, wave)
+    _decide(app, wave)
+    with app.app_context():
+        db.session.execute(text("UPDATE waves SET messages_json = :m WHERE id = :w"),
+                           {"m": json.dumps({"de": "Ein anderer Text"}), "w": wave})
+        db.session.commit()
+    assert "configuration has changed since" in _open(app, wave)
+    _decide(app, wave)
+    assert _open(app, wave) is None
+
+
+@pytest.mark.parametrize("change", ["headcount", "min_count", "pool threshold"])
+def test_every_part_of_the_configuration_is_bound(app, make_wave, change):
+    wave = _draft(make_wave)
+    _decide(app, wave)
+    with app.app_context():
+        if change == "headcount":
+            db.session.execute(text("UPDATE strata SET headcount = headcount + 1 WHERE wave_id = :w"), {"w": wave})
+        elif change == "min_count":
+            db.session.execute(text("UPDATE waves SET min_count = 7 WHERE id = :w"), {"w": wave})
+        db.session.commit()
+    if change == "pool threshold":
+        app.config["POOL_FLUSH_THRESHOLD"] = 5
+    assert "changed since" in _open(app, wave)
+
+
+def test_a_refusal_needs_a_reason_and_keeps_the_wave_closed(app, make_wave):
+    from survey.waves import WaveError
+
+    wave = _draft(make_wave)
+    with pytest.raises(WaveError, match="needs a comment"):
+        _decide(app, wave, approve=False)
+    _decide(app, wave, approve=False, comment="Merge the small strata first.")
+    assert "refused" in _open(app, wave) and "Merge the small strata" in _open(app, wave)
+
+
+def test_the_audit_fails_on_an_open_wave_that_no_longer_matches_its_approval(app, runner, make_wave):
+    wave = make_wave()
+    assert _audit(runner)["ok"] is True
+    with app.app_context():
+        db.session.execute(text("UPDATE strata SET headcount = 999 WHERE wave_id = :w"), {"w": wave})
+        db.session.commit()
+    check = _audit(runner)
+    assert check["ok"] is False and f"Wave {wave}" in check["explanation"]
+
+
+def test_k_cannot_go_below_its_floor(app, make_wave):
+    from survey.waves import WaveError, create_wave
+
+    from questionnaires import load_builtin
+
+    with app.app_context():
+        with pytest.raises(WaveError, match="below its floor"):
+            create_wave(load_builtin()["migration-background"], "Too small k", [], min_count=2)
