@@ -164,7 +164,8 @@ class StaffAccount(db.Model):
     anything about respondents. Roles are a sorted, comma-separated list of `STAFF_ROLES`: four
     fixed roles do not need a table of their own, and the check constraint keeps the list honest
     on every database. `otp_secret` is the TOTP seed for roles that decrypt or approve; `otp_step`
-    is the last time step a code was accepted for, so a code cannot be used twice."""
+    is the last time step a code was accepted for, so a code cannot be used twice; `otp_confirmed`
+says whether the authenticator app has proved it holds the secret."""
 
     __tablename__ = "staff_accounts"
     __table_args__ = (
@@ -178,6 +179,8 @@ class StaffAccount(db.Model):
     roles_csv: Mapped[str] = mapped_column(String(100), default="")
     otp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
     otp_step: Mapped[int] = mapped_column(default=0)
+    #: False until the first valid one-time code: until then the login page shows the QR code.
+    otp_confirmed: Mapped[bool] = mapped_column(default=False)
     disabled: Mapped[bool] = mapped_column(default=False)
     demo: Mapped[bool] = mapped_column(default=False)
     failed_logins: Mapped[int] = mapped_column(default=0)

@@ -31,6 +31,22 @@ def log_out() -> None:
     session.pop(SESSION_KEY, None)
 
 
+#: How long the enrolment page waits for the first one-time code after the password was right.
+ENROL_SECONDS = 10 * 60
+
+
+def begin_enrolment(account_id: int) -> None:
+    """Remember, under the staff key, whose password was right; not a login (`current_staff` ignores it)."""
+    session[SESSION_KEY] = {"enrol": account_id, "until": int(clock.now()) + ENROL_SECONDS}
+
+
+def enrolling_account_id() -> int | None:
+    entry = session.get(SESSION_KEY)
+    if isinstance(entry, dict) and "enrol" in entry and entry.get("until", 0) >= int(clock.now()):
+        return int(entry["enrol"])
+    return None
+
+
 def current_staff() -> StaffAccount | None:
     """The logged-in, enabled account, its idle time extended; None (and the login forgotten) otherwise.
 
@@ -39,7 +55,7 @@ def current_staff() -> StaffAccount | None:
         return g.staff_account
     account = None
     entry = session.get(SESSION_KEY)
-    if isinstance(entry, dict):
+    if isinstance(entry, dict) and "id" in entry:
         now = int(clock.now())
         if entry.get("until", 0) < now:
             g.staff_expired = True

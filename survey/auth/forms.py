@@ -21,3 +21,11 @@ class LogoutForm(FlaskForm):
     """Logging out is a POST with the CSRF token, so no other site can log a staff member out."""
 
     submit = SubmitField(_l("Abmelden"))
+
+
+class EnrolForm(FlaskForm):
+    """The first one-time code from the authenticator app, which proves it holds the secret."""
+
+    code = StringField(_l("Einmalcode aus der App"), validators=[DataRequired(_l("Bitte geben Sie den Einmalcode ein.")),
+                                                                 Length(max=12)])
+    submit = SubmitField(_l("Bestätigen und anmelden"))

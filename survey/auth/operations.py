@@ -29,12 +29,15 @@ class AccountError(ValueError):
 
 class LoginRefused(Exception):
     """A login did not succeed. `kind` is one of `credentials` (unknown name or wrong password: one
-    message for both), `second_factor`, `disabled`, `wait` (too many failures; `wait` seconds left)."""
+    message for both), `second_factor`, `disabled`, `wait` (too many failures; `wait` seconds left),
+    or `enrol`: the password was right, and the account's second factor awaits its first code
+    (`account_id` says which account, for the enrolment page)."""
 
-    def __init__(self, kind: str, wait: int = 0) -> None:
+    def __init__(self, kind: str, wait: int = 0, account_id: int | None = None) -> None:
         super().__init__(kind)
         self.kind = kind
         self.wait = wait
+        self.account_id = account_id
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ def _enrol(account: StaffAccount) -> Enrolment | None:
         return None
     account.otp_secret = pyotp.random_base32()
     account.otp_step = 0
+    account.otp_confirmed = False
     return enrolment(account)
 
 
@@ -108,9 +112,11 @@ def create_account(name: str, password: str, roles: list[str] | tuple[str, ...],
         raise AccountError(f"There is already a staff account {name!r}.")
     check_policy(password, name)
     account = StaffAccount(name=name, password_hash=hash_password(password), roles_csv=",".join(clean),
-                           otp_step=0, disabled=False, demo=demo, failed_logins=0, locked_until=0)
+                           otp_step=0, otp_confirmed=False, disabled=False, demo=demo, failed_logins=0, locked_until=0)
     db.session.add(account)
     enrolled = _enrol(account)
+    if demo:
+        account.otp_confirmed = True  # its codes come from `wir-survey users otp`, not from an app
     db.session.flush()
     _log(actor, "account_created", {"account": name, "roles": list(clean), "demo": demo})
     db.session.commit()
@@ -209,15 +215,48 @@ def authenticate(name: str, password: str, code: str = "") -> StaffAccount:
         _log(account.name, "login_failed", {"reason": "disabled"})
         db.session.commit()
         raise LoginRefused("disabled")
-    if needs_second_factor(account.roles) and not _second_factor_ok(account, code):
-        raise _fail(account, "second_factor", "second_factor")
+    if needs_second_factor(account.roles):
+        if not account.otp_confirmed:
+            raise LoginRefused("enrol", account_id=account.id)
+        if not _second_factor_ok(account, code):
+            raise _fail(account, "second_factor", "second_factor")
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
+    return _succeed(account)
+
+
+def _succeed(account: StaffAccount) -> StaffAccount:
     account.failed_logins = 0
     account.locked_until = 0
     _log(account.name, "login", {})
     db.session.commit()
     return account
+
+
+def pending_enrolment(account_id: int) -> tuple[StaffAccount, Enrolment] | None:
+    """The account (enabled, password just proved) whose second factor still awaits its first code."""
+    account = db.session.get(StaffAccount, account_id)
+    if account is None or account.disabled or account.otp_confirmed or not account.otp_secret:
+        return None
+    return account, enrolment(account)
+
+
+def confirm_second_factor(account_id: int, code: str) -> StaffAccount:
+    """The first valid code from the authenticator app confirms the second factor and logs in.
+
+    Wrong codes count as failed logins, with the same growing wait."""
+    pending = pending_enrolment(account_id)
+    if pending is None:
+        raise LoginRefused("credentials")
+    account = pending[0]
+    left = account.locked_until - int(clock.now())
+    if left > 0:
+        raise LoginRefused("wait", left)
+    if not _second_factor_ok(account, code):
+        raise _fail(account, "second_factor", "second_factor_enrolment")
+    account.otp_confirmed = True
+    _log(account.name, "second_factor_confirmed", {})
+    return _succeed(account)
 
 
 def log_logout(name: str) -> None:

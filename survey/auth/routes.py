@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from . import bp
-from .access import current_staff, log_in, log_out, require_roles
-from .forms import LoginForm, LogoutForm
-from .operations import LoginRefused, authenticate, log_logout
+from .access import begin_enrolment, current_staff, enrolling_account_id, log_in, log_out, require_roles
+from .forms import EnrolForm, LoginForm, LogoutForm
+from .operations import LoginRefused, authenticate, confirm_second_factor, log_logout, pending_enrolment
+from .qr import qr_data_uri
 
 
 def _refusal(error: LoginRefused) -> str:
@@ -48,6 +49,9 @@ def login():
         try:
             account = authenticate(form.name.data, form.password.data, form.code.data or "")
         except LoginRefused as refused:
+            if refused.kind == "enrol" and refused.account_id is not None:
+                begin_enrolment(refused.account_id)
+                return redirect(url_for("auth.enrol"))
             message = _refusal(refused)
             status = 429 if refused.kind == "wait" else 401
         else:
@@ -58,6 +62,33 @@ def login():
     elif form.errors:
         status = 400
     return render_template("auth/login.html", form=form, message=message), status
+
+
+@bp.route("/enrol", methods=["GET", "POST"])
+def enrol():
+    """First login of an account that needs a second factor: the QR code, until one code confirms it."""
+    account_id = enrolling_account_id()
+    pending = pending_enrolment(account_id) if account_id is not None else None
+    if pending is None:
+        log_out()
+        return redirect(url_for("auth.login"))
+    account, enrolment = pending
+    form = EnrolForm()
+    message = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            account = confirm_second_factor(account.id, form.code.data)
+        except LoginRefused as refused:
+            message = _refusal(refused)
+            status = 429 if refused.kind == "wait" else 401
+        else:
+            log_in(account)
+            return redirect(url_for("auth.index"))
+    elif form.errors:
+        status = 400
+    return render_template("auth/enrol.html", form=form, message=message, uri=enrolment.uri,
+                           qr=qr_data_uri(enrolment.uri), secret=enrolment.secret), status
 
 
 @bp.route("/logout", methods=["POST"])

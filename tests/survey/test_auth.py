@@ -36,11 +36,15 @@ def now(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 @pytest.fixture
 def make_account(app):
-    """Create a staff account; returns its TOTP secret (or None)."""
+    """Create a staff account, its second factor already confirmed unless `confirmed=False`;
+    returns its TOTP secret (or None)."""
 
-    def _make(name: str, *roles: str, password: str = PASSWORD) -> str | None:
+    def _make(name: str, *roles: str, password: str = PASSWORD, confirmed: bool = True) -> str | None:
         with app.app_context():
-            _account, enrolment = create_account(name, password, list(roles))
+            account, enrolment = create_account(name, password, list(roles))
+            if enrolment and confirmed:
+                account.otp_confirmed = True
+                db.session.commit()
             return enrolment.secret if enrolment else None
 
     return _make
@@ -104,6 +108,29 @@ def test_login_and_landing_page_list_what_the_roles_may_do(client, make_account,
     assert page.status_code == 200
     assert "anna" in page.text and "Statistikstelle" in page.text and "Gesamtpersonalrat" in page.text
     assert "Personalmanagement:" not in page.text
+
+
+def test_the_first_login_shows_the_qr_code_until_a_code_confirms_it(client, app, make_account, now):
+    secret = make_account("o1", "office", confirmed=False)
+    assert client.get("/staff/enrol").headers["Location"] == "/staff/login"  # nothing pending
+    first = login(client, "o1")
+    assert first.status_code == 302 and first.headers["Location"] == "/staff/enrol"
+    page = client.get("/staff/enrol")
+    assert 'src="data:image/svg+xml;base64,' in page.text
+    assert f"otpauth://totp/wir-survey:o1?secret={secret}" in page.text
+    assert client.get("/staff/").status_code == 302  # not logged in yet
+    wrong = client.post("/staff/enrol", data={"code": code_of(secret, now, 300), "csrf_token": csrf_of(page.text)})
+    assert wrong.status_code == 401 and "Der Einmalcode stimmt nicht." in wrong.text
+    assert 'src="data:image/svg+xml;base64,' in wrong.text
+    now.t += wait_after(1)
+    right = client.post("/staff/enrol", data={"code": code_of(secret, now), "csrf_token": csrf_of(page.text)})
+    assert right.status_code == 302 and client.get("/staff/").status_code == 200
+    with app.app_context():
+        assert find_account("o1").otp_confirmed
+    other = app.test_client()
+    again = login(other, "o1")  # confirmed: the QR code is never shown again, a code is required
+    assert again.status_code == 401 and "Der Einmalcode stimmt nicht." in again.text
+    assert other.get("/staff/enrol").headers["Location"] == "/staff/login"
 
 
 def test_wrong_password_and_unknown_name_share_one_message(client, make_account, now):

@@ -21,6 +21,7 @@ def upgrade() -> None:
         sa.Column("roles_csv", sa.String(100), nullable=False),
         sa.Column("otp_secret", sa.String(64), nullable=True),
         sa.Column("otp_step", sa.Integer(), nullable=False),
+        sa.Column("otp_confirmed", sa.Boolean(), nullable=False),
         sa.Column("disabled", sa.Boolean(), nullable=False),
         sa.Column("demo", sa.Boolean(), nullable=False),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
