@@ -343,3 +343,39 @@ def test_staff_pages_and_errors_carry_no_respondent_code(client, make_wave, issu
     for page in pages:
         for secret in (*codes, digest):
             assert secret not in page.text
+
+
+# --- the staff log hook ---------------------------------------------------------------------------
+
+def test_every_login_failure_logout_and_account_change_passes_the_log_hook(client, app, monkeypatch, now):
+    from survey.auth import operations
+
+    events: list[tuple[str | None, str, dict]] = []
+    monkeypatch.setattr(operations, "_log", lambda actor, action, details: events.append((actor, action, details)))
+    with app.app_context():
+        create_account("hr1", PASSWORD, ["hr"], actor="admin1")
+        operations.set_roles("hr1", ["hr", "admin"], actor="admin1")
+        operations.reset_password("hr1", "another long password 7", actor="admin1")
+    login(client, "nobody", password="whatever password")
+    login(client, "hr1", password="wrong password here")
+    now.t += 10
+    login(client, "hr1", password="another long password 7")
+    client.post("/staff/logout", data={"csrf_token": csrf_of(client.get("/staff/").text)})
+    with app.app_context():
+        set_disabled("hr1", True, actor="admin1")
+        set_disabled("hr1", False, actor="admin1")
+    assert [(actor, action) for actor, action, _ in events] == [
+        ("admin1", "account_created"), ("admin1", "roles_changed"), ("admin1", "password_reset"),
+        (None, "login_failed"), ("hr1", "login_failed"), ("hr1", "login"), ("hr1", "logout"),
+        ("admin1", "account_disabled"), ("admin1", "account_enabled"),
+    ]
+    assert events[3][2] == {"reason": "unknown_name"}  # not even the name typed: it may be a password
+    assert not any(PASSWORD in str(details) for _, _, details in events)
+
+
+def test_the_staff_pages_have_an_english_catalogue(client, make_account, now):
+    make_account("hr1", "hr")
+    page = client.get("/staff/login?lang=en")
+    assert "Staff login" in page.text and "User name" in page.text
+    login(client, "hr1")
+    assert "Logged in as hr1" in client.get("/staff/").text
