@@ -379,3 +379,24 @@ def test_the_staff_pages_have_an_english_catalogue(client, make_account, now):
     assert "Staff login" in page.text and "User name" in page.text
     login(client, "hr1")
     assert "Logged in as hr1" in client.get("/staff/").text
+
+
+@pytest.mark.parametrize("path", ["/staff/login", "/staff/"])
+def test_staff_pages_carry_the_same_security_headers(client, make_account, now, path):
+    from survey.security import HEADERS
+
+    make_account("hr1", "hr")
+    login(client, "hr1")
+    response = client.get(path, follow_redirects=True)
+    for name, value in HEADERS.items():
+        assert response.headers[name] == value
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("roles", [("office",), ("council",), ("hr",), ("admin",), ("office", "council")])
+def test_every_role_reaches_the_landing_page(app, make_account, now, roles):
+    client = app.test_client()
+    assert client.get("/staff/").status_code == 302
+    secret = make_account("p1", *roles)
+    login(client, "p1", code=code_of(secret, now) if secret else "")
+    assert client.get("/staff/").status_code == 200
