@@ -71,8 +71,12 @@ def needs_second_factor(roles: tuple[str, ...] | list[str]) -> bool:
     return bool(SECOND_FACTOR_ROLES & set(roles))
 
 
-def find_account(name: str) -> StaffAccount | None:
-    return db.session.scalar(select(StaffAccount).where(StaffAccount.name == name))
+def find_account(name: str, *, lock: bool = False) -> StaffAccount | None:
+    """`lock` holds the row until commit (PostgreSQL; SQLite has one writer anyway), so that
+    parallel login tries for one account are checked one after the other: otherwise they would all
+    pass the wait check before the first failure is recorded."""
+    query = select(StaffAccount).where(StaffAccount.name == name)
+    return db.session.scalar(query.with_for_update() if lock else query)
 
 
 def get_account(name: str) -> StaffAccount:
@@ -200,7 +204,7 @@ def authenticate(name: str, password: str, code: str = "") -> StaffAccount:
 
     During the wait after failures the password is not even checked, so guessing stays slow. A
     disabled account is named only to whoever knows its password."""
-    account = find_account(name.strip())
+    account = find_account(name.strip(), lock=True)
     if account is None:
         verify_password(DUMMY_HASH, password)  # as slow as a known name
         _log(None, "login_failed", {"reason": "unknown_name"})
@@ -208,6 +212,7 @@ def authenticate(name: str, password: str, code: str = "") -> StaffAccount:
         raise LoginRefused("credentials")
     left = account.locked_until - int(clock.now())
     if left > 0:
+        db.session.rollback()  # ends the row lock
         raise LoginRefused("wait", left)
     if not verify_password(account.password_hash, password):
         raise _fail(account, "credentials", "password")
@@ -217,7 +222,9 @@ def authenticate(name: str, password: str, code: str = "") -> StaffAccount:
         raise LoginRefused("disabled")
     if needs_second_factor(account.roles):
         if not account.otp_confirmed:
-            raise LoginRefused("enrol", account_id=account.id)
+            account_id = account.id
+            db.session.rollback()
+            raise LoginRefused("enrol", account_id=account_id)
         if not _second_factor_ok(account, code):
             raise _fail(account, "second_factor", "second_factor")
     if needs_rehash(account.password_hash):
@@ -245,12 +252,14 @@ def confirm_second_factor(account_id: int, code: str) -> StaffAccount:
     """The first valid code from the authenticator app confirms the second factor and logs in.
 
     Wrong codes count as failed logins, with the same growing wait."""
+    db.session.get(StaffAccount, account_id, with_for_update=True)  # one try at a time, as in `authenticate`
     pending = pending_enrolment(account_id)
     if pending is None:
         raise LoginRefused("credentials")
     account = pending[0]
     left = account.locked_until - int(clock.now())
     if left > 0:
+        db.session.rollback()
         raise LoginRefused("wait", left)
     if not _second_factor_ok(account, code):
         raise _fail(account, "second_factor", "second_factor_enrolment")
