@@ -366,6 +366,13 @@ def cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Compl
     return result
 
 
+def approve(env: dict[str, str], wave: str) -> None:
+    """Approve the bench wave's configuration the way the test fixtures do; a bench has no councillor."""
+    script = ("from survey import create_app; from survey.council.operations import decide; "
+              f"app = create_app(); app.app_context().push(); decide({int(wave)}, 'bench council', approve=True)")
+    subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True, timeout=120)
+
+
 def make_instance(tmp: Path, codes: int) -> tuple[dict[str, str], list[str]]:
     env = dict(os.environ, WIR_SURVEY_INSTANCE=str(tmp / "instance"), WIR_SURVEY_PASSPHRASE=PASSPHRASE)
     env.pop("WIR_SURVEY_DATABASE_URL", None)
@@ -374,6 +381,7 @@ def make_instance(tmp: Path, codes: int) -> tuple[dict[str, str], list[str]]:
     strata = tmp / "strata.csv"
     strata.write_text(f"group,headcount\nmedium,{max(codes, 20)}\n", encoding="utf-8")
     wave = cli(env, "waves", "create", QUESTIONNAIRE, "--name", "Bench wave", "--strata", str(strata)).stdout.strip().splitlines()[-1]
+    approve(env, wave)  # the staff council's approval (G5), given in-process as the tests do
     cli(env, "waves", "open", wave)
     out = tmp / "codes.csv"
     cli(env, "tokens", "issue", wave, "--stratum", "group=medium", "--count", str(codes), "--out", str(out))

@@ -31,6 +31,13 @@ def cli(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
+def approve(env: dict[str, str], wave: str) -> None:
+    """Approve the bench wave's configuration the way the test fixtures do; a bench has no councillor."""
+    script = ("from survey import create_app; from survey.council.operations import decide; "
+              f"app = create_app(); app.app_context().push(); decide({int(wave)}, 'bench council', approve=True)")
+    subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True, timeout=120)
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 12_000
     with tempfile.TemporaryDirectory(prefix="wir-bench-issue-") as tmp_name:
@@ -42,6 +49,7 @@ def main() -> None:
         strata = tmp / "strata.csv"
         strata.write_text(f"group,headcount\nmedium,{max(count, 100_000)}\n", encoding="utf-8")
         wave = cli(env, "waves", "create", "migration-background", "--name", "Bench", "--strata", str(strata)).split()[-1]
+        approve(env, wave)  # the staff council's approval (G5), given in-process as the tests do
         cli(env, "waves", "open", wave)
 
         out = tmp / "slips.pdf"

@@ -41,6 +41,10 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
 
     app.register_blueprint(respond_bp)
 
+    from .auth import bp as auth_bp
+
+    app.register_blueprint(auth_bp)
+
     from .cli import register
 
     register(app)

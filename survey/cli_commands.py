@@ -83,6 +83,53 @@ def waves_configuration(wave_id: int) -> None:
     click.echo(approval_state(wave).explanation)
 
 
+LOGIN_REFUSED = {
+    "credentials": "The name or the password is wrong.",
+    "second_factor": "The one-time code is wrong or was used already.",
+    "disabled": "This account is disabled.",
+    "enrol": "This account's second factor is not set up yet: log in once on the staff pages first.",
+}
+
+
+@waves_group.command("approve")
+@click.argument("wave_id", type=int)
+@click.option("--user", "name", required=True, help="The staff council member who decides.")
+@click.option("--refuse", is_flag=True, help="Refuse instead of approving; needs --comment.")
+@click.option("--comment", default="", help="Why; required with --refuse.")
+@with_appcontext
+def waves_approve(wave_id: int, name: str, refuse: bool, comment: str) -> None:
+    """The staff council's decision on a draft wave's configuration as it is now (G5).
+
+    Asks for the council member's password and current one-time code, or reads
+    WIR_SURVEY_USER_PASSWORD and WIR_SURVEY_USER_OTP; logged like the decision on the page."""
+    import os
+
+    from .auth.operations import LoginRefused, authenticate
+    from .council.operations import configuration_hash, decide
+    from .extensions import db
+    from .waves import get_wave
+
+    password = os.environ.get("WIR_SURVEY_USER_PASSWORD") or click.prompt(f"Password of {name}", hide_input=True,
+                                                                          err=True)
+    code = os.environ.get("WIR_SURVEY_USER_OTP") or click.prompt("Current one-time code", err=True)
+    try:
+        account = authenticate(name, password, code)
+        db.session.commit()
+    except LoginRefused as exc:
+        db.session.rollback()
+        if exc.kind == "wait":
+            fail(f"Too many failed attempts: try again in {exc.wait} seconds.")
+        fail(LOGIN_REFUSED.get(exc.kind, "The login was refused."))
+    if "council" not in account.roles:
+        fail(f"{account.name} is not a member of the staff council (role council); only the council approves waves.")
+    try:
+        decision = decide(wave_id, account.name, approve=not refuse, comment=comment)
+    except WaveError as exc:
+        fail(str(exc))
+    click.echo(f"Wave {wave_id} {decision.decision} by {account.name}; configuration hash "
+               f"{configuration_hash(get_wave(wave_id))}.")
+
+
 @waves_group.command("open")
 @click.argument("wave_id", type=int)
 @with_appcontext
@@ -279,4 +326,4 @@ def audit_command(as_json: bool, open_answers: bool) -> None:
         sys.exit(1)
 
 
-from . import cli_releases, cli_tables, demo  # noqa: E402,F401  (register their commands)
+from . import cli_releases, cli_tables, cli_users, demo  # noqa: E402,F401  (register their commands)

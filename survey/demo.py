@@ -47,7 +47,7 @@ def demo_command(codes: int) -> None:
     click.echo("wir-survey demo instance")
     click.echo(f"  instance folder:   {instance}")
     click.echo(f"  key passphrase:    {phrase}")
-    click.echo("  staff logins:      none yet; the Statistics Office works with the `wir-survey` command")
+    _print_staff_logins()
     for questionnaire in load_builtin().values():
         name = f"Demo: {questionnaire.id}"
         wave = by_name.get(name)
@@ -66,3 +66,19 @@ def demo_command(codes: int) -> None:
             click.echo(f"    {code}   {url}")
     click.echo(f"\nOpen {current_app.config['PUBLIC_URL']}/ on a phone-sized window and type a code, or open its URL.")
     click.echo("With each code only the first answers sent count; `make run` prints fresh codes every time.\n")
+
+
+def _print_staff_logins() -> None:
+    """The demo accounts, one per role, with the password and (for office and council) the TOTP secret."""
+    from .auth.operations import DEMO_PASSWORD, ensure_demo_accounts
+
+    accounts = ensure_demo_accounts()
+    click.echo(f"  staff logins:      {current_app.config['PUBLIC_URL']}/staff/login")
+    for account in accounts:
+        if not account.demo:
+            click.echo(f"    {account.name:<8} (a real account of that name exists; no demo login)")
+            continue
+        line = f"    {account.name:<8} password {DEMO_PASSWORD}"
+        if account.otp_secret:
+            line += f"   one-time code: `wir-survey users otp {account.name}` (TOTP secret {account.otp_secret})"
+        click.echo(line)

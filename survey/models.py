@@ -193,3 +193,41 @@ class WaveApproval(db.Model):
     comment: Mapped[str] = mapped_column(Text, default="")
     by: Mapped[str] = mapped_column(String(200))
     at: Mapped[str] = mapped_column(String(32))
+
+
+STAFF_ROLES = ("office", "council", "hr", "admin")
+
+
+class StaffAccount(db.Model):
+    """A staff member's login (Statistics Office, GPR, HR, account administration).
+
+    Staff are not anonymous, so this table may hold times (the login wait), but it never holds
+    anything about respondents. Roles are a sorted, comma-separated list of `STAFF_ROLES`: four
+    fixed roles do not need a table of their own, and the check constraint keeps the list honest
+    on every database. `otp_secret` is the TOTP seed for roles that decrypt or approve; `otp_step`
+    is the last time step a code was accepted for, so a code cannot be used twice; `otp_confirmed`
+says whether the authenticator app has proved it holds the secret."""
+
+    __tablename__ = "staff_accounts"
+    __table_args__ = (
+        UniqueConstraint("name", name="uq_staff_accounts_name"),
+        CheckConstraint("failed_logins >= 0", name="ck_staff_accounts_failed_logins"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles_csv: Mapped[str] = mapped_column(String(100), default="")
+    otp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    otp_step: Mapped[int] = mapped_column(default=0)
+    #: False until the first valid one-time code: until then the login page shows the QR code.
+    otp_confirmed: Mapped[bool] = mapped_column(default=False)
+    disabled: Mapped[bool] = mapped_column(default=False)
+    demo: Mapped[bool] = mapped_column(default=False)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    #: Unix time before which no login is tried for this account (grows with each failure).
+    locked_until: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(r for r in self.roles_csv.split(",") if r)

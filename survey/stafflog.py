@@ -30,8 +30,9 @@ GENESIS = "0" * 64
 
 def current_actor() -> str:
     """The logged-in staff member on a page; the operating-system account on the command line."""
-    if has_request_context() and getattr(g, "staff_user", None):
-        return str(g.staff_user)
+    account = getattr(g, "staff_account", None) if has_request_context() else None
+    if account is not None:
+        return str(account.name)
     try:
         return f"command line ({getpass.getuser()})"
     except OSError:

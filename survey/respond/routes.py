@@ -33,6 +33,18 @@ def problem(kind: str, form: CodeForm | None = None, headers: dict[str, str] | N
     return render_template("respond/problem.html", kind=kind, form=form), PROBLEM_STATUS[kind], headers or {}
 
 
+#: Session keys the respondent flow leaves alone: the chosen language, and a staff login on the same
+#: browser (survey.auth), which is not the respondent flow's to end.
+KEPT_KEYS = ("lang", "staff")
+
+
+def _start_afresh() -> None:
+    """Forget the code, the answers in progress and the CSRF token; keep only `KEPT_KEYS`."""
+    kept = {key: session[key] for key in KEPT_KEYS if key in session}
+    session.clear()
+    session.update(kept)
+
+
 @bp.before_app_request
 def _chooseselect_locale() -> None:
     lang = request.args.get("lang")
@@ -80,10 +92,7 @@ def start():
             if exc.kind == "throttled":
                 return problem(exc.kind, form, {"Retry-After": str(exc.retry_after)})
             return problem(exc.kind, form if exc.kind == "unknown" else None)  # keeps what was typed
-        lang = session.get("lang")
-        session.clear()
-        if lang:
-            session["lang"] = lang
+        _start_afresh()
         session["d"] = redeemed.digest.hex()
         session["w"] = [redeemed.wave_id, redeemed.questionnaire.hash]
         session["a"] = {}
@@ -116,7 +125,7 @@ def _current() -> InProgress | tuple:
         wave_id, questionnaire_hash = session["w"]
         return InProgress(bytes.fromhex(session["d"]), wave_id, open_questionnaire(wave_id, questionnaire_hash))
     except (CodeProblem, WaveError, ValueError) as exc:
-        session.clear()
+        _start_afresh()
         return problem(getattr(exc, "kind", "unknown"))
 
 
@@ -239,14 +248,11 @@ def submit_answers():
     try:
         submit(current.digest, session.get("a", {}))
     except CodeProblem as exc:
-        session.clear()
+        _start_afresh()
         return problem(exc.kind)
     except InvalidAnswers:
         return problem("invalid")
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    _start_afresh()
     return redirect(url_for(".thanks"))
 
 

@@ -92,3 +92,39 @@ def test_k_cannot_go_below_its_floor(app, make_wave):
     with app.app_context():
         with pytest.raises(WaveError, match="below its floor"):
             create_wave(load_builtin()["migration-background"], "Too small k", [], min_count=2)
+
+
+from tests.survey.test_auth import PASSWORD, code_of, make_account, now  # noqa: E402,F401  (fixtures)
+
+
+def test_the_command_line_approval_needs_a_councillors_password_and_code(app, runner, make_wave, make_account, now,
+                                                                          monkeypatch):
+    wave = _draft(make_wave)
+    secret = make_account("clara", "council")
+    make_account("otto", "office")
+    monkeypatch.setenv("WIR_SURVEY_USER_PASSWORD", PASSWORD)
+    monkeypatch.setenv("WIR_SURVEY_USER_OTP", "000000")
+    wrong = runner.invoke(args=["waves", "approve", str(wave), "--user", "clara"])
+    assert wrong.exit_code == 1 and "one-time code is wrong" in wrong.output
+    now.t += 3600  # past the wait after that failure
+    monkeypatch.setenv("WIR_SURVEY_USER_OTP", code_of(secret, now))
+    approved = runner.invoke(args=["waves", "approve", str(wave), "--user", "clara"])
+    assert approved.exit_code == 0, approved.output
+    assert "approved by clara" in approved.output
+    assert runner.invoke(args=["waves", "open", str(wave)]).exit_code == 0
+    from survey.models import StaffLogEntry
+
+    with app.app_context():
+        actions = [(e.actor, e.action) for e in db.session.scalars(
+            __import__("sqlalchemy").select(StaffLogEntry).order_by(StaffLogEntry.id))]
+    assert ("clara", "login_failed") in actions and ("clara", "wave approved") in actions
+
+
+def test_only_the_council_approves(app, runner, make_wave, make_account, now, monkeypatch):
+    wave = _draft(make_wave)
+    secret = make_account("otto", "office")
+    monkeypatch.setenv("WIR_SURVEY_USER_PASSWORD", PASSWORD)
+    monkeypatch.setenv("WIR_SURVEY_USER_OTP", code_of(secret, now))
+    result = runner.invoke(args=["waves", "approve", str(wave), "--user", "otto"])
+    assert result.exit_code == 1 and "not a member of the staff council" in result.output
+    assert "not been approved" in _open(app, wave)
