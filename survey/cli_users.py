@@ -85,13 +85,7 @@ def users_list() -> None:
 @with_appcontext
 def users_disable(name: str) -> None:
     """Lock NAME out at once (an open login ends with its next page)."""
-    from .auth.operations import AccountError, set_disabled
-
-    try:
-        set_disabled(name, True, actor=CLI_ACTOR)
-    except AccountError as exc:
-        fail(str(exc))
-    click.echo(f"{name} is disabled.")
+    _set_disabled(name, True)
 
 
 @users_group.command("enable")
@@ -99,13 +93,17 @@ def users_disable(name: str) -> None:
 @with_appcontext
 def users_enable(name: str) -> None:
     """Let NAME log in again."""
+    _set_disabled(name, False)
+
+
+def _set_disabled(name: str, disabled: bool) -> None:
     from .auth.operations import AccountError, set_disabled
 
     try:
-        set_disabled(name, False, actor=CLI_ACTOR)
+        set_disabled(name, disabled, actor=CLI_ACTOR)
     except AccountError as exc:
         fail(str(exc))
-    click.echo(f"{name} is enabled.")
+    click.echo(f"{name} is {'disabled' if disabled else 'enabled'}.")
 
 
 @users_group.command("reset-password")
