@@ -45,6 +45,10 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
 
     app.register_blueprint(auth_bp)
 
+    from .council import bp as council_bp
+
+    app.register_blueprint(council_bp)
+
     from .cli import register
 
     register(app)
