@@ -70,6 +70,8 @@ def enrol():
     account_id = enrolling_account_id()
     pending = pending_enrolment(account_id) if account_id is not None else None
     if pending is None:
+        if current_staff() is not None:  # logged in already: nothing to enrol, and no reason to log out
+            return redirect(url_for("auth.index"))
         log_out()
         return redirect(url_for("auth.login"))
     account, enrolment = pending
