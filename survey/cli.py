@@ -14,7 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
 from .config import PASSPHRASE_ENV
-from .files import ensure_private_dir
+from .files import ensure_private_dir, write_private_file
 
 
 #: Every wir-survey command; `register` adds them to an app's CLI, which the console script serves.
@@ -64,9 +64,7 @@ def write_instance_config(instance: Path) -> bool:
         f"TOKEN_PEPPER = {secrets.token_hex(32)!r}\n"
         f"SESSION_KEY = {Fernet.generate_key().decode('ascii')!r}\n"
     )
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(body)
+    write_private_file(path, body.encode("utf-8"))
     return True
 
 

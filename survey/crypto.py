@@ -9,14 +9,13 @@ All primitives come from pyca/cryptography.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, hpke, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from .files import ensure_private_dir
+from .files import ensure_private_dir, write_private_file
 
 SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
 #: Plaintexts are padded to a multiple of this, so a ciphertext's length does not tell
@@ -100,7 +99,7 @@ class KeyFiles:
             )
         ensure_private_dir(self.directory)
         statistics = X25519PrivateKey.generate()
-        _write_private(
+        write_private_file(
             self.statistics_private,
             statistics.private_bytes(
                 serialization.Encoding.PEM,
@@ -110,7 +109,7 @@ class KeyFiles:
         )
         # Public, yet owner-only like every other file of the instance folder: the audit checks the
         # folder's modes without exceptions (`wir-survey audit`, file_modes).
-        _write_private(
+        write_private_file(
             self.statistics_public,
             statistics.public_key().public_bytes(
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -146,7 +145,3 @@ def _read(path: Path) -> bytes:
         raise KeyProblem(f"Key file {path} is missing: run `wir-survey keys create` first.") from None
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)

@@ -7,7 +7,7 @@ from alembic import command
 from alembic.config import Config
 
 from .extensions import db
-from .files import create_private_file, ensure_private_dir, sqlite_file
+from .files import ensure_private_dir, write_private_file, sqlite_file
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -27,6 +27,6 @@ def upgrade() -> None:
     path = sqlite_file(str(db.engine.url))
     if path is not None and not path.exists():
         ensure_private_dir(path.parent)
-        create_private_file(path)
+        write_private_file(path)
     with db.engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")

@@ -13,9 +13,10 @@ PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 
 
-def create_private_file(path: Path) -> None:
-    """Create `path` empty with mode 0600; fail if it exists (nothing is overwritten)."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+def write_private_file(path: Path, data: bytes = b"") -> None:
+    """Create `path` with mode 0600 and write `data`; fail if it exists (nothing is overwritten)."""
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE), "wb") as fh:
+        fh.write(data)
 
 
 def ensure_private_dir(path: Path) -> None:

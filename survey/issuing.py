@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 
 from .extensions import db
-from .files import create_private_file
+from .files import write_private_file
 from .models import Token
 from .stafflog import record
 from .respond.operations import pepper
@@ -83,7 +83,7 @@ def issue_tokens(wave_id: int, selector: dict[str, str], count: int, out: Path) 
     try:
         db.session.execute(insert(Token), rows)
         slips = [Slip(code, slip_url(code)) for code in codes]
-        create_private_file(partial)  # the writer keeps this mode: codes are never world-readable
+        write_private_file(partial)  # empty; the writer keeps this mode: codes are never world-readable
         writer(partial, slips, title)
         record(None, "code batch issued", {"wave": wave.id, "stratum": stratum.label, "count": count,
                                            "format": out.suffix.lower().lstrip(".")})

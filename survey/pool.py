@@ -21,7 +21,7 @@ import struct
 import uuid
 
 from flask import current_app
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -156,9 +156,3 @@ def _restamp_used_tokens(wave_id: int) -> None:
         db.session.execute(
             update(Token).where(Token.used.is_(True), Token.wave_id == wave_id).values(used=True)
         )
-
-
-def counts() -> tuple[int, int]:
-    """(waiting, stored) over all waves, for the audit's reconciliation."""
-    stored = db.session.scalar(select(func.count()).select_from(Response)) or 0
-    return waiting(), stored

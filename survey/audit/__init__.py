@@ -11,7 +11,8 @@ no change here.
 The modules: `catalog*` read the engine's catalog, `schema` compares it with the reference and
 checks the anonymous tables, `sqlite` and `postgres` check each engine's own ways of keeping
 order or history, `stored` the sealed answers and the counts, `keys` and `files` the instance
-folder, `logs` everything that could write a line about a request.
+folder, `logs` everything that could write a line about a request, `staff` the staff's own
+records: the staff log's chain and the council's approvals (G5).
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def run_audit(app: Flask, passphrase: str | None = None) -> AuditReport:
 
     A check that cannot complete (an unreadable table, a refused query) fails with the reason
     instead of stopping the audit: a councillor must see every other result too."""
-    from . import files, keys, logs, postgres, schema, sqlite, stored
+    from . import files, keys, logs, postgres, schema, sqlite, staff, stored
 
     report = AuditReport()
     structure = guarded("schema_matches_migrations", schema.read_structure)
@@ -80,8 +81,8 @@ def run_audit(app: Flask, passphrase: str | None = None) -> AuditReport:
         guarded("app_logging", logs.app_logging, app),
         guarded("gunicorn_logging", logs.gunicorn_logging),
         guarded("no_request_logging", logs.no_request_logging, app),
-        guarded("staff_log_chain", _staff_log_chain),
-        guarded("waves_approved", _waves_approved),
+        guarded("staff_log_chain", staff.staff_log_chain),
+        guarded("waves_approved", staff.waves_approved),
     ]
     if present:
         counts = guarded("counts_reconcile", stored.counts_reconcile)
@@ -91,30 +92,6 @@ def run_audit(app: Flask, passphrase: str | None = None) -> AuditReport:
             check, report.counts = counts
             report.checks.append(check)
     return report
-
-
-def _waves_approved() -> Check:
-    """G5: every open wave carries the staff council's approval of the configuration it has now."""
-    from sqlalchemy import select
-
-    from ..council.operations import approval_state
-    from ..models import Wave
-
-    opened = list(db.session.scalars(select(Wave).where(Wave.state == "open").order_by(Wave.id)))
-    unapproved = [state.explanation for state in map(approval_state, opened) if not state.valid]
-    if unapproved:
-        return Check("waves_approved", False, " ".join(unapproved) + " An open wave must run exactly as the staff "
-                     "council approved it: questionnaire, strata, thresholds, key and messages.")
-    return Check("waves_approved", True, f"Each of the {len(opened)} open waves runs with exactly the configuration "
-                 "the staff council approved (questionnaire, strata with headcounts, k, minimum stratum size, batch "
-                 "size of the mix pool, the Statistics Office key's fingerprint, the messages).")
-
-
-def _staff_log_chain() -> Check:
-    from ..stafflog import verify
-
-    result = verify()
-    return Check("staff_log_chain", result.ok, result.explanation)
 
 
 def _server_checks() -> list[Check]:

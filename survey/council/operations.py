@@ -43,8 +43,9 @@ def configuration(wave: Wave) -> dict[str, object]:
     }
 
 
-def configuration_hash(wave: Wave) -> str:
-    canonical = json.dumps(configuration(wave), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def configuration_hash(wave: Wave, known: dict[str, object] | None = None) -> str:
+    """SHA-256 of the canonical JSON of `configuration(wave)` (pass it as `known` if already built)."""
+    canonical = json.dumps(known or configuration(wave), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     digest = hashes.Hash(hashes.SHA256())
     digest.update(canonical.encode("utf-8"))
     return digest.finalize().hex()

@@ -27,10 +27,11 @@ def index():
 @require_roles("council")
 def wave(wave_id: int):
     found = db.session.get(Wave, wave_id) or abort(404)
+    shown = configuration(found)
     form = DecisionForm()
     message = None
     if form.validate_on_submit():
-        if form.configuration.data != configuration_hash(found):
+        if form.configuration.data != configuration_hash(found, shown):
             message = _("Die Konfiguration hat sich geändert, während Sie sie gelesen haben. Bitte prüfen Sie sie "
                         "erneut; es wurde nichts entschieden.")
         else:
@@ -40,13 +41,13 @@ def wave(wave_id: int):
             except WaveError:
                 message = _("Eine Ablehnung braucht einen Kommentar, und entschieden wird nur über Entwürfe. Es wurde "
                             "nichts entschieden.")
-    form.configuration.data = configuration_hash(found)
+    form.configuration.data = configuration_hash(found, shown)
     return render_template(
         "council/wave.html",
         wave=found,
         questionnaire=questionnaire_of(found),
-        configuration=configuration(found),
-        configuration_json=json.dumps(configuration(found), indent=2, ensure_ascii=False, sort_keys=True),
+        configuration=shown,
+        configuration_json=json.dumps(shown, indent=2, ensure_ascii=False, sort_keys=True),
         hash=form.configuration.data,
         state=approval_state(found),
         form=form,
