@@ -21,6 +21,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     app.config.from_mapping(settings.DEFAULTS)
     app.config["SQLALCHEMY_DATABASE_URI"] = settings.database_url(instance)
     app.config["KEYS_DIR"] = str(settings.keys_dir(instance))
+    app.config["RELEASES_DIR"] = str(instance / "releases")
     app.config.from_pyfile("config.py", silent=True)
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -30,6 +31,9 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     app.wsgi_app = NoTraceOfFailures(app.wsgi_app)
     app.session_interface = EncryptedCookieSessionInterface()
     db.init_app(app)
+    from .office import upload_limits
+
+    app.before_request(upload_limits)  # before CSRF protection reads the form
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
@@ -48,6 +52,10 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     from .council import bp as council_bp
 
     app.register_blueprint(council_bp)
+
+    from .office import bp as office_bp
+
+    app.register_blueprint(office_bp)
 
     from .cli import register
 

@@ -17,6 +17,8 @@ DEFAULTS: dict[str, object] = {
     # Respondent pages: small bodies only; a questionnaire page is a few hundred bytes.
     "MAX_CONTENT_LENGTH": 16 * 1024,
     "MAX_FORM_MEMORY_SIZE": 16 * 1024,
+    # The strata file a staff member uploads on the "new wave" page (only that page accepts more).
+    "STRATA_UPLOAD_BYTES": 2 * 1024 * 1024,
     # Strata below this headcount could identify people (DESIGN.md section 5).
     "MIN_STRATUM_SIZE": 20,
     # The pool is flushed into the response store once this many answers wait (section 6).

@@ -5,6 +5,7 @@ is complete on disk, and the file appears under its final name only after the co
 """
 from __future__ import annotations
 
+import io
 import os
 import secrets
 from dataclasses import dataclass
@@ -22,16 +23,28 @@ from .slips import Slip, write_csv, write_pdf
 from .tokens import canonical, digest, new_token
 from .waves import WaveError, find_stratum, get_wave, minimum_stratum_size, questionnaire_of
 
-#: Print-file writers by suffix; the PDF slips carry the survey's title, the mail-merge CSV does not need it.
+#: Print-file writers by format; the PDF slips carry the survey's title, the mail-merge CSV does not need it.
 WRITERS = {
-    ".csv": lambda path, slips, title: write_csv(path, slips),
-    ".pdf": lambda path, slips, title: write_pdf(path, slips, title=title),
+    "csv": lambda target, slips, title: write_csv(target, slips),
+    "pdf": lambda target, slips, title: write_pdf(target, slips, title=title),
 }
+MIMETYPES = {"csv": "text/csv", "pdf": "application/pdf"}
 
 
 @dataclass(frozen=True)
 class IssuedBatch:
     path: Path
+    count: int
+    stratum_label: str
+
+
+@dataclass(frozen=True)
+class PrintFile:
+    """A batch's print file in memory, for the staff page to send once; the server keeps no copy."""
+
+    data: bytes
+    filename: str
+    mimetype: str
     count: int
     stratum_label: str
 
@@ -42,6 +55,47 @@ def slip_url(token: str) -> str:
 
 
 def issue_tokens(wave_id: int, selector: dict[str, str], count: int, out: Path) -> IssuedBatch:
+    """Issue a batch into a print file on disk (the command line): the file appears only once the
+    batch is committed, and the batch is committed only once the file is complete."""
+    out = Path(out)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in WRITERS:
+        raise WaveError(f"{out}: the print file must end in .csv or .pdf.")
+    if out.exists():
+        raise WaveError(f"{out} exists already; a print file is never overwritten. Choose another name.")
+    if not out.parent.is_dir():
+        raise WaveError(f"{out.parent} is not a folder.")
+    partial = out.with_name(f".{out.name}.{secrets.token_hex(4)}.partial")
+    try:
+        label = _issue(wave_id, selector, count, fmt, lambda data: write_private_file(partial, data))
+        db.session.commit()
+        os.replace(partial, out)
+    except BaseException:
+        db.session.rollback()
+        partial.unlink(missing_ok=True)
+        raise
+    return IssuedBatch(out, count, label)
+
+
+def issue_download(wave_id: int, selector: dict[str, str], count: int, fmt: str) -> PrintFile:
+    """Issue a batch into memory (the staff page streams it to the browser once, then it is gone)."""
+    if fmt not in WRITERS:
+        raise WaveError("The print file is a PDF or a CSV.")
+    kept: list[bytes] = []
+    try:
+        label = _issue(wave_id, selector, count, fmt, kept.append)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    wave_part = f"wave-{wave_id}-" + "-".join(f"{k}-{v}" for k, v in sorted(selector.items()))
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in wave_part)
+    return PrintFile(kept[0], f"{safe}-{count}-codes.{fmt}", MIMETYPES[fmt], count, label)
+
+
+def _issue(wave_id: int, selector: dict[str, str], count: int, fmt: str, deliver) -> str:
+    """Check, insert the batch's HMACs, render its print file and hand the bytes to `deliver`, all
+    inside the caller's transaction; returns the stratum's label. Codes exist only in the bytes."""
     wave = get_wave(wave_id)
     if wave.state == "closed":
         raise WaveError(f"Wave {wave_id} is closed; no more codes can be issued for it.")
@@ -61,15 +115,6 @@ def issue_tokens(wave_id: int, selector: dict[str, str], count: int, out: Path) 
             f"Stratum {stratum.label} has {stratum.headcount} employees and {issued} codes already; "
             f"{count} more would exceed its headcount."
         )
-    out = Path(out)
-    writer = WRITERS.get(out.suffix.lower())
-    if writer is None:
-        raise WaveError(f"{out}: the print file must end in .csv or .pdf.")
-    if out.exists():
-        raise WaveError(f"{out} exists already; a print file is never overwritten. Choose another name.")
-    if not out.parent.is_dir():
-        raise WaveError(f"{out.parent} is not a folder.")
-
     codes = [new_token() for _ in range(count)]
     secrets.SystemRandom().shuffle(codes)
     key = pepper()
@@ -79,20 +124,12 @@ def issue_tokens(wave_id: int, selector: dict[str, str], count: int, out: Path) 
     ]
     questionnaire = questionnaire_of(wave)
     title = questionnaire.text(questionnaire.title, "de")
-    partial = out.with_name(f".{out.name}.{secrets.token_hex(4)}.partial")
+    db.session.execute(insert(Token), rows)
+    buffer = io.BytesIO()
     try:
-        db.session.execute(insert(Token), rows)
-        slips = [Slip(code, slip_url(code)) for code in codes]
-        write_private_file(partial)  # empty; the writer keeps this mode: codes are never world-readable
-        writer(partial, slips, title)
-        record(None, "code batch issued", {"wave": wave.id, "stratum": stratum.label, "count": count,
-                                           "format": out.suffix.lower().lstrip(".")})
-        db.session.commit()
-        os.replace(partial, out)
-    except BaseException as exc:
-        db.session.rollback()
-        partial.unlink(missing_ok=True)
-        if isinstance(exc, ValueError):  # the slip writer refuses text it cannot print
-            raise WaveError(f"{out}: {exc} No codes were issued.") from exc
-        raise
-    return IssuedBatch(out, count, stratum.label)
+        WRITERS[fmt](buffer, [Slip(code, slip_url(code)) for code in codes], title)
+    except ValueError as exc:  # the slip writer refuses text it cannot print
+        raise WaveError(f"{exc} No codes were issued.") from exc
+    record(None, "code batch issued", {"wave": wave.id, "stratum": stratum.label, "count": count, "format": fmt})
+    deliver(buffer.getvalue())
+    return stratum.label

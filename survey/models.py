@@ -231,3 +231,19 @@ says whether the authenticator app has proved it holds the secret."""
     @property
     def roles(self) -> tuple[str, ...]:
         return tuple(r for r in self.roles_csv.split(",") if r)
+
+
+class ParticipationSnapshot(db.Model):
+    """What the Statistics Office's pages show of a wave's participation: per stratum the codes
+    issued and the codes used, rounded to 5, taken at most once per clock hour (`hour`, hours since
+    1970 UTC) and shared by every app node.
+
+    A page that counted live would tell someone watching it when one more person answered; this
+    row changes once an hour at most, and only by steps of 5. One row per wave, replaced, so no
+    history of it is kept; it holds less than the codes' own used flags at the same moment."""
+
+    __tablename__ = "participation_snapshots"
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"), primary_key=True, autoincrement=False)
+    hour: Mapped[int]
+    counts_json: Mapped[str] = mapped_column(Text)

@@ -14,10 +14,13 @@ before writing is the caller's job; the order given is the order written.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import qrcode
@@ -270,15 +273,22 @@ def _draw_cut_lines(c: Canvas) -> None:
 # --- writers --------------------------------------------------------------
 
 
-def write_csv(path: Path, slips: Sequence[Slip]) -> None:
-    """Write ``token,url`` rows (UTF-8, with header) for a payroll mail-merge."""
-    with path.open("w", encoding="utf-8", newline="") as fh:
+def write_csv(target: Path | BinaryIO, slips: Sequence[Slip]) -> None:
+    """Write ``token,url`` rows (UTF-8, with header) for a payroll mail-merge, to a file or a
+    binary stream (the staff page sends it to the browser without a copy on disk)."""
+    with ExitStack() as stack:
+        if isinstance(target, Path):
+            fh = stack.enter_context(target.open("w", encoding="utf-8", newline=""))
+        else:
+            fh = io.TextIOWrapper(target, encoding="utf-8", newline="")
+            stack.callback(fh.detach)  # leave the caller's stream open
+            stack.callback(fh.flush)
         writer = csv.writer(fh)
         writer.writerow(("token", "url"))
         writer.writerows((s.token, s.url) for s in slips)
 
 
-def write_pdf(path: Path, slips: Sequence[Slip], *, title: str = "") -> None:
+def write_pdf(target: Path | BinaryIO, slips: Sequence[Slip], *, title: str = "") -> None:
     """Write printable A4 slips, eight per page, separated by dashed cut lines.
 
     Each slip shows an optional ``title`` (e.g. the survey's name), the QR
@@ -295,7 +305,7 @@ def write_pdf(path: Path, slips: Sequence[Slip], *, title: str = "") -> None:
     for slip in slips:
         _check_printable(slip.token, "token")
 
-    c = Canvas(str(path), pagesize=A4, invariant=True, pageCompression=1)
+    c = Canvas(str(target) if isinstance(target, Path) else target, pagesize=A4, invariant=True, pageCompression=1)
     c.setTitle(title)
     c.setAuthor("")
     c.setCreator("")

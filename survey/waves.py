@@ -29,11 +29,18 @@ class StratumRow:
 
 
 def read_strata_csv(path: Path) -> list[StratumRow]:
-    """Strata from a CSV with one column per attribute plus `headcount`; every problem names its line."""
+    """Strata from a CSV file (see `parse_strata_csv`)."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise WaveError(f"{path}: cannot read the strata file ({exc.strerror}).") from None
+    return parse_strata_csv(text, str(path))
+
+
+def parse_strata_csv(text: str, path: str) -> list[StratumRow]:
+    """Strata from CSV text with one column per attribute plus `headcount`; every problem names
+    `path` (the file's name) and its line. The command line and the upload page share it."""
+    text = text.removeprefix("\ufeff")
     reader = csv.DictReader(io.StringIO(text))
     fields = [f.strip() for f in (reader.fieldnames or [])]
     if "headcount" not in fields:
@@ -80,12 +87,8 @@ def create_wave(
     unknown = sorted(set(messages or {}) - set(questionnaire.languages))
     if unknown:
         raise WaveError(f"Messages in {', '.join(unknown)}: the questionnaire has no such language.")
-    if min_count < MIN_COUNT_FLOOR:
-        raise WaveError(f"k = {min_count} is below its floor of {MIN_COUNT_FLOOR}.")
     min_stratum_size = minimum_stratum_size() if min_stratum_size is None else min_stratum_size
-    if min_stratum_size < minimum_stratum_size():
-        raise WaveError(f"A minimum stratum size of {min_stratum_size} is below this instance's floor of "
-                        f"{minimum_stratum_size()}.")
+    _check_floors(min_count, min_stratum_size)
     wave = Wave(
         name=name,
         questionnaire_id=questionnaire.id,
@@ -104,6 +107,43 @@ def create_wave(
                                   "strata": len(strata)})
     db.session.commit()
     return wave
+
+
+def update_wave(
+    wave_id: int, *, name: str, messages: dict[str, str], min_count: int, min_stratum_size: int
+) -> list[str]:
+    """Change a draft wave's name, messages and disclosure parameters; returns what changed.
+
+    The same floors as `create_wave` apply. Messages and parameters belong to the configuration the
+    staff council approves, so changing them withdraws an approval (council.operations); strata and
+    questionnaire cannot change: that is a new wave."""
+    wave = get_wave(wave_id)
+    if wave.state != "draft":
+        raise WaveError(f"Wave {wave_id} is {wave.state}; only a draft wave can be changed.")
+    questionnaire = questionnaire_of(wave)
+    unknown = sorted(set(messages) - set(questionnaire.languages))
+    if unknown:
+        raise WaveError(f"Messages in {', '.join(unknown)}: the questionnaire has no such language.")
+    _check_floors(min_count, min_stratum_size)
+    messages_json = json.dumps({k: v for k, v in messages.items() if v}, ensure_ascii=False, sort_keys=True)
+    wanted = {"name": name, "messages_json": messages_json, "min_count": min_count,
+              "min_stratum_size": min_stratum_size}
+    changed = [field for field, value in wanted.items() if getattr(wave, field) != value]
+    if not changed:
+        return []
+    for field in changed:
+        setattr(wave, field, wanted[field])
+    record(None, "wave changed", {"wave": wave.id, "changed": [f.removesuffix("_json") for f in changed]})
+    db.session.commit()
+    return changed
+
+
+def _check_floors(min_count: int, min_stratum_size: int) -> None:
+    if min_count < MIN_COUNT_FLOOR:
+        raise WaveError(f"k = {min_count} is below its floor of {MIN_COUNT_FLOOR}.")
+    if min_stratum_size < minimum_stratum_size():
+        raise WaveError(f"A minimum stratum size of {min_stratum_size} is below this instance's floor of "
+                        f"{minimum_stratum_size()}.")
 
 
 def get_wave(wave_id: int) -> Wave:

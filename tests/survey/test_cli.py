@@ -158,13 +158,13 @@ def test_a_print_file_that_cannot_be_written_leaves_no_codes(app, make_wave, tmp
     import survey.issuing
     from survey.issuing import issue_tokens
 
-    def broken(path, slips, title=""):
-        Path(path).write_bytes(b"%PDF half")
+    def broken(target, slips, title=""):
+        target.write(b"%PDF half")
         raise OSError("disk full")
 
-    monkeypatch.setitem(survey.issuing.WRITERS, ".pdf", broken)
-    monkeypatch.setattr(survey.issuing, "write_pdf", broken)
+    monkeypatch.setitem(survey.issuing.WRITERS, "pdf", broken)
     wave = make_wave()
+    before = set(tmp_path.iterdir())
     with app.app_context():
         try:
             issue_tokens(wave, {"group": "medium", "department": "32"}, 3, tmp_path / "slips.pdf")
@@ -173,4 +173,5 @@ def test_a_print_file_that_cannot_be_written_leaves_no_codes(app, make_wave, tmp
         else:
             raise AssertionError("the failure was swallowed")
     assert count_rows(app, "tokens") == 0
+    assert set(tmp_path.iterdir()) == before  # no half-written print file either
     assert not [p for p in tmp_path.iterdir() if "slips" in p.name]

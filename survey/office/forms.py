@@ -1,0 +1,75 @@
+"""Forms of the Statistics Office's console; Flask-WTF adds the CSRF token to each."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import IntegerField, PasswordField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from aggregation.rules import MIN_COUNT_DEFAULT, MIN_COUNT_FLOOR
+
+#: Languages a motivational message can be written in (the questionnaire decides which it shows).
+MESSAGE_LANGUAGES = ("de", "en")
+
+
+class _Messages:
+    """One text field per language for the motivational message (mayor, department heads, GPR)."""
+
+    message_de = TextAreaField(_l("Botschaft auf Deutsch"), validators=[Optional(), Length(max=2000)])
+    message_en = TextAreaField(_l("Botschaft auf Englisch"), validators=[Optional(), Length(max=2000)])
+
+    def messages(self) -> dict[str, str]:
+        found = {lang: (getattr(self, f"message_{lang}").data or "").strip() for lang in MESSAGE_LANGUAGES}
+        return {lang: text for lang, text in found.items() if text}
+
+
+class _Disclosure:
+    min_count = IntegerField(_l("Mindestfallzahl k (Zellen mit 1 bis k−1 Personen bleiben geheim)"),
+                             default=MIN_COUNT_DEFAULT,
+                             validators=[DataRequired(), NumberRange(min=MIN_COUNT_FLOOR, max=1000)])
+    min_stratum_size = IntegerField(_l("Mindestgröße einer Schicht (darunter werden keine Codes ausgegeben)"),
+                                    validators=[DataRequired(), NumberRange(min=1, max=100000)])
+
+
+class NewWaveForm(_Messages, _Disclosure, FlaskForm):
+    questionnaire = SelectField(_l("Fragebogen"), validators=[DataRequired()])
+    name = StringField(_l("Name der Befragung"), validators=[DataRequired(_l("Bitte geben Sie einen Namen an.")),
+                                                             Length(max=200)])
+    strata_file = FileField(_l("Schichten (CSV: eine Spalte je Merkmal, dazu „headcount“)"))
+    # The uploaded file's text, carried from the preview to the "create" step (no upload twice).
+    strata_text = TextAreaField(render_kw={"hidden": True}, validators=[Optional(), Length(max=1_000_000)])
+    strata_name = StringField(render_kw={"hidden": True}, validators=[Optional(), Length(max=200)])
+    preview = SubmitField(_l("Vorschau"))
+    create = SubmitField(_l("Befragung anlegen"))
+
+
+class EditWaveForm(_Messages, _Disclosure, FlaskForm):
+    name = StringField(_l("Name der Befragung"), validators=[DataRequired(_l("Bitte geben Sie einen Namen an.")),
+                                                             Length(max=200)])
+    save = SubmitField(_l("Änderungen speichern"))
+
+
+class ActionForm(FlaskForm):
+    """A button that changes a wave's state (open, close): a POST with the CSRF token."""
+
+    submit = SubmitField()
+
+
+class IssueForm(FlaskForm):
+    stratum = SelectField(_l("Schicht"), coerce=int, validators=[DataRequired()])
+    count = IntegerField(_l("Anzahl der Codes"), validators=[DataRequired(), NumberRange(min=1, max=100000)])
+    format = RadioField(_l("Format"), choices=[SelectChoice("pdf", _l("PDF: Zettel zum Ausdrucken, acht je Seite")),
+                                               SelectChoice("csv", _l("CSV: Code und Adresse für den Serienbrief"))],
+                        default="pdf", validators=[DataRequired()])
+    submit = SubmitField(_l("Codes erzeugen und herunterladen"))
+
+
+class ReleaseForm(FlaskForm):
+    passphrase = PasswordField(_l("Passphrase des Schlüssels der Statistikstelle"),
+                               validators=[DataRequired(_l("Bitte geben Sie die Passphrase ein.")), Length(max=1024)])
+    min_count = IntegerField(_l("Mindestfallzahl k (nur höher als die freigegebene)"),
+                             validators=[Optional(), NumberRange(min=MIN_COUNT_FLOOR, max=1000)])
+    lang = SelectField(_l("Sprache der Tabellen"), choices=[SelectChoice("de", "Deutsch"), SelectChoice("en", "English")], default="de")
+    submit = SubmitField(_l("Veröffentlichung erstellen"))
