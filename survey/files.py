@@ -20,10 +20,11 @@ def write_private_file(path: Path, data: bytes = b"") -> None:
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create `path` (and parents) if needed; a folder this creates has mode 0700."""
-    if not path.is_dir():
-        path.mkdir(parents=True, mode=PRIVATE_DIR)
-        os.chmod(path, PRIVATE_DIR)  # mkdir's mode is masked by the umask
+    """Create `path` (and parents) if needed; every folder this creates has mode 0700."""
+    missing = [p for p in (path, *path.parents) if not p.is_dir()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+        os.chmod(folder, PRIVATE_DIR)  # mkdir's mode is masked by the umask
 
 
 def sqlite_file(url: str) -> Path | None:

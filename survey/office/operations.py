@@ -19,7 +19,7 @@ from flask import current_app
 
 from questionnaires import Questionnaire, QuestionnaireError, load_builtin
 
-from ..files import ensure_private_dir
+from ..files import PRIVATE_DIR, PRIVATE_FILE, ensure_private_dir
 from ..models import Release
 from ..releases import ReleaseResult, make_release
 from ..waves import StratumRow, minimum_stratum_size, parse_strata_csv
@@ -64,9 +64,18 @@ def run_release(wave_id: int, passphrase: str, *, min_count: int | None, lang: s
     ensure_private_dir(releases_dir())
     staging = releases_dir() / f".wave-{wave_id}-{secrets.token_hex(6)}"
     result = make_release(wave_id, passphrase, staging, min_count=min_count, lang=lang)
+    _make_private(staging)  # the instance folder holds no file open to other accounts (audit: file_modes)
     target = release_folder(result.release)
     os.replace(staging, target)
     return ReleaseResult(result.release, target, result.files, result.already_disclosed)
+
+
+def _make_private(folder: Path) -> None:
+    """Owner-only modes for a release folder written with the usual umask. It sits in the 0700
+    releases folder, so nobody else could read it meanwhile; the published copies are made from here."""
+    os.chmod(folder, PRIVATE_DIR)
+    for path in folder.iterdir():
+        os.chmod(path, PRIVATE_FILE)
 
 
 def release_file(release: Release, name: str) -> Path | None:

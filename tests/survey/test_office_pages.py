@@ -249,6 +249,11 @@ def test_a_release_runs_in_the_browser_and_its_files_download_as_logged(app, off
     assert office.get(f"/staff/office/releases/{release.id}/files/..%2Fconfig.py").status_code == 404
     listing = office.get("/staff/office/releases").text
     assert f"/staff/office/releases/{release.id}" in listing
+    with app.app_context():
+        from survey.audit import run_audit
+
+        failed = [check.name for check in run_audit(app).checks if not check.ok]
+    assert failed == []  # the release folder in the instance is private like everything else there
     # A file changed on the server is neither served nor shown as the release.
     folder = Path(app.config["RELEASES_DIR"]) / f"release-{release.id}"
     (folder / "release.json").write_text("{}", encoding="utf-8")
