@@ -49,6 +49,10 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
 
     app.register_blueprint(council_bp)
 
+    from .admin import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
+
     from .cli import register
 
     register(app)

@@ -13,6 +13,10 @@ LOGIN = "login"  # a redirect to the login page
 HOME = "home"  # a redirect to the staff landing page
 STAFF = {role: 200 for role in ROLES}
 COUNCIL = {"office": 403, "council": 200, "hr": 403, "admin": 403}
+ADMIN = {"office": 403, "council": 403, "hr": 403, "admin": 200}
+#: A POST without a CSRF token: the role is checked first (survey.admin), so only an administrator gets
+#: as far as the token, and is refused for want of it.
+ADMIN_POST = {"office": 403, "council": 403, "hr": 403, "admin": 400}
 
 #: endpoint -> (method, path, answer for a stranger, answer per role)
 MATRIX: dict[str, tuple[str, str, object, dict[str, object]]] = {
@@ -25,6 +29,12 @@ MATRIX: dict[str, tuple[str, str, object, dict[str, object]]] = {
     "council.audit": ("GET", "/staff/council/audit", LOGIN, COUNCIL),
     "council.releases": ("GET", "/staff/council/releases", LOGIN, COUNCIL),
     "council.staff_log": ("GET", "/staff/council/log", LOGIN, COUNCIL),
+    "admin.index": ("GET", "/staff/admin/", LOGIN, ADMIN),
+    "admin.create_account": ("GET", "/staff/admin/new", LOGIN, ADMIN),
+    "admin.account": ("GET", "/staff/admin/accounts/1", LOGIN, ADMIN),
+    "admin.set_disabled": ("POST", "/staff/admin/accounts/1/disabled", LOGIN, ADMIN_POST),
+    "admin.reset_password": ("POST", "/staff/admin/accounts/1/password", LOGIN, ADMIN_POST),
+    "admin.set_roles": ("POST", "/staff/admin/accounts/1/roles", LOGIN, ADMIN_POST),
 }
 
 
