@@ -26,6 +26,10 @@ class RoleCheckboxes(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+    def pre_validate(self, form) -> None:
+        if any(value not in STAFF_ROLES for value in self.data or ()):  # only a tampered form; not echoed
+            raise ValidationError(_l("Bitte wählen Sie nur aus den angebotenen Rollen."))
+
 
 def _at_least_one_role(_form, field) -> None:
     if not field.data:
