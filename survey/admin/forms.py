@@ -8,7 +8,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..auth.passwords import MAX_LENGTH
 from ..models import STAFF_ROLES
 
 #: The roles as the interface names them (as on the staff landing page).
@@ -42,8 +41,9 @@ def _roles_field() -> RoleCheckboxes:
 
 
 def _password_fields() -> tuple[PasswordField, PasswordField]:
+    # The length limits are the policy's (check_policy), worded by the page like its other rules.
     password = PasswordField(_l("Passwort (mindestens 12 Zeichen)"), validators=[
-        DataRequired(_l("Bitte geben Sie ein Passwort ein.")), Length(max=MAX_LENGTH)])
+        DataRequired(_l("Bitte geben Sie ein Passwort ein."))])
     confirm = PasswordField(_l("Passwort wiederholen"), validators=[
         EqualTo("password", _l("Die beiden Passwörter stimmen nicht überein."))])
     return password, confirm
