@@ -20,7 +20,13 @@ _hasher = PasswordHasher()
 
 
 class PasswordRejected(ValueError):
-    """A new password breaks the policy; the message says which rule."""
+    """A new password breaks the policy; the message says which rule (for the command line), and
+    `rule` names it for pages that word it in the interface language: `too_short`, `too_long`,
+    `common` or `contains_name`."""
+
+    def __init__(self, message: str, rule: str = "") -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 @cache
@@ -32,14 +38,14 @@ def _common() -> frozenset[str]:
 def check_policy(password: str, name: str = "") -> None:
     """Raise PasswordRejected unless `password` is long enough, not common, and not the account name."""
     if len(password) < MIN_LENGTH:
-        raise PasswordRejected(f"The password must have at least {MIN_LENGTH} characters.")
+        raise PasswordRejected(f"The password must have at least {MIN_LENGTH} characters.", "too_short")
     if len(password) > MAX_LENGTH:
-        raise PasswordRejected(f"The password may have at most {MAX_LENGTH} characters.")
+        raise PasswordRejected(f"The password may have at most {MAX_LENGTH} characters.", "too_long")
     folded = password.casefold()
     if folded in _common() or len(set(folded)) < 4:
-        raise PasswordRejected("This password is among the most common ones; choose another.")
+        raise PasswordRejected("This password is among the most common ones; choose another.", "common")
     if name and name.casefold() in folded:
-        raise PasswordRejected("The password must not contain the account name.")
+        raise PasswordRejected("The password must not contain the account name.", "contains_name")
 
 
 def hash_password(password: str) -> str:

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 
 from questionnaires import Question, Questionnaire, Section
 
+from ..auth.errors import is_staff_path, staff_error
 from ..extensions import db
 from ..models import Wave
 from . import bp
@@ -54,12 +55,16 @@ def _chooseselect_locale() -> None:
 
 
 @bp.app_errorhandler(CSRFError)
-def _csrf_error(_error):
+def _csrf_error(error):
+    if is_staff_path():
+        return staff_error(error)
     return problem("csrf")
 
 
 @bp.app_errorhandler(RequestEntityTooLarge)
-def _too_large(_error):
+def _too_large(error):
+    if is_staff_path():
+        return staff_error(error)
     return problem("too_large")
 
 
@@ -69,7 +74,10 @@ def _failed(error: Exception):
 
     Flask would log it with the route and a traceback holding the SQL and the code's HMAC; here it
     is dropped. The transaction is rolled back, and the session is left as it was, so the answers
-    in progress are still on the device for the next try. Only a developer's debug mode sees it."""
+    in progress are still on the device for the next try. Only a developer's debug mode sees it.
+    Paths under /staff get the staff's own error page (survey.auth.errors), also for 404 and 405."""
+    if is_staff_path():
+        return staff_error(error)
     if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
         return error
     if current_app.debug:

@@ -15,6 +15,10 @@ HOME = "home"  # a redirect to the staff landing page
 STAFF = {role: 200 for role in ROLES}
 COUNCIL = {"office": 403, "council": 200, "hr": 403, "admin": 403}
 OFFICE = {"office": 200, "council": 403, "hr": 403, "admin": 403}
+ADMIN = {"office": 403, "council": 403, "hr": 403, "admin": 200}
+#: A POST with a valid token but an empty form: only an administrator gets as far as the form, which
+#: refuses it (for account 1, the administrator's own, disabling or dropping the role is refused anyway).
+ADMIN_POST = {"office": 403, "council": 403, "hr": 403, "admin": 400}
 
 
 def office(answer: object, council: object = 403) -> dict[str, object]:
@@ -46,6 +50,12 @@ MATRIX: dict[str, tuple[str, str, object, dict[str, object]]] = {
     "office.releases": ("GET", "/staff/office/releases", LOGIN, OFFICE),
     "office.release_view": ("GET", "/staff/office/releases/1", LOGIN, office(404)),  # no release yet
     "office.release_download": ("GET", "/staff/office/releases/1/files/release.json", LOGIN, office(404)),
+    "admin.index": ("GET", "/staff/admin/", LOGIN, ADMIN),
+    "admin.create_account": ("GET", "/staff/admin/new", LOGIN, ADMIN),
+    "admin.account": ("GET", "/staff/admin/accounts/1", LOGIN, ADMIN),
+    "admin.set_disabled": ("POST", "/staff/admin/accounts/1/disabled", LOGIN, ADMIN_POST),
+    "admin.reset_password": ("POST", "/staff/admin/accounts/1/password", LOGIN, ADMIN_POST),
+    "admin.set_roles": ("POST", "/staff/admin/accounts/1/roles", LOGIN, ADMIN_POST),
 }
 
 
