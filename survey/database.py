@@ -30,3 +30,12 @@ def upgrade() -> None:
         write_private_file(path)
     with db.engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
+
+
+def rollback_quietly() -> None:
+    """Undo the request's transaction after a failure; a connection that is gone already is no
+    reason to fail again (the error page matters more)."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001
+        pass

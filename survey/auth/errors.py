@@ -12,7 +12,7 @@ from flask import current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ..extensions import db
+from ..database import rollback_quietly
 
 #: The kinds the page words itself; any other refusal gets `refused` with its own status.
 KINDS = {404: "not_found", 405: "method", 400: "bad_request"}
@@ -30,8 +30,5 @@ def staff_error(error: Exception):
         return render_template("auth/error.html", kind=kind), error.code, headers
     if current_app.debug:
         raise error
-    try:
-        db.session.rollback()
-    except Exception:  # noqa: BLE001  (the page matters more than a connection that is gone anyway)
-        pass
+    rollback_quietly()
     return render_template("auth/error.html", kind="failed"), 500

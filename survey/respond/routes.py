@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 from questionnaires import Question, Questionnaire, Section
 
 from ..auth.errors import is_staff_path, staff_error
+from ..database import rollback_quietly
 from ..extensions import db
 from ..models import Wave
 from . import bp
@@ -82,10 +83,7 @@ def _failed(error: Exception):
         return error
     if current_app.debug:
         raise error
-    try:
-        db.session.rollback()
-    except Exception:  # noqa: BLE001  (the page matters more than a connection that is gone anyway)
-        pass
+    rollback_quietly()
     retry = url_for(".review") if request.endpoint == "respond.submit_answers" else request.path
     return render_template("respond/problem.html", kind="failed", form=None, retry=retry), PROBLEM_STATUS["failed"]
 

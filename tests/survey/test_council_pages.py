@@ -67,3 +67,14 @@ def test_other_roles_get_403_and_strangers_the_login(app, make_account, now, mak
     for path in PAGES:
         response = stranger.get(path)
         assert response.status_code == 302 and "/staff/login" in response.headers["Location"], path
+
+
+def test_a_councillor_reads_the_questionnaire_as_respondents_see_it(councillor, make_wave):
+    wave = make_wave(open_=False)
+    review = councillor.get(f"/staff/council/waves/{wave}").text
+    assert f"/staff/office/waves/{wave}/preview" in review
+    preview = councillor.get(f"/staff/office/waves/{wave}/preview?language=en")
+    assert preview.status_code == 200 and 'lang="en"' in preview.text
+    assert 'name="q_own_citizenship_at_birth"' in preview.text
+    assert "/staff/council/" in preview.text  # the council's own navigation, not the office's
+
