@@ -125,6 +125,18 @@ def _check_interval(name: str, interval: Interval) -> None:
     _check_share(f"{name} (upper end)", interval.hi)
 
 
+def _mapped(lower: float, upper: float) -> Interval:
+    """The interval from the ends that monotonicity says are the lower and the upper one.
+
+    Where a formula is flat in b (V = N, or h = t), rounding can leave the "lower" end an ulp
+    above the upper one; only that is absorbed, anything more would be a wrong mapping.
+    """
+    if lower > upper:
+        assert lower - upper <= 1e-9 * max(1.0, abs(upper)), (lower, upper)
+        lower, upper = upper, lower
+    return Interval(lower, upper)
+
+
 # --- point formulas ---------------------------------------------------------------------------
 
 def required_share(baseline: float, target: float, headcount: float, vacancies: float) -> float:
@@ -236,15 +248,15 @@ def required_share_interval(baseline: Interval, target: float, headcount: float,
     so the upper end of b gives the lower end of h.
     """
     _check_interval("the baseline b", baseline)
-    return Interval(required_share(baseline.hi, target, headcount, vacancies),
-                    required_share(baseline.lo, target, headcount, vacancies))
+    return _mapped(required_share(baseline.hi, target, headcount, vacancies),
+                   required_share(baseline.lo, target, headcount, vacancies))
 
 
 def share_reached_interval(baseline: Interval, hires: float, headcount: float, vacancies: float) -> Interval:
     """`share_reached` over a baseline interval; s = b·(1 − V/N) + h·V/N rises with b (V ≤ N)."""
     _check_interval("the baseline b", baseline)
-    return Interval(share_reached(baseline.lo, hires, headcount, vacancies),
-                    share_reached(baseline.hi, hires, headcount, vacancies))
+    return _mapped(share_reached(baseline.lo, hires, headcount, vacancies),
+                   share_reached(baseline.hi, hires, headcount, vacancies))
 
 
 def vacancies_needed_interval(baseline: Interval, target: float, hires: float, headcount: float) -> Interval:
@@ -254,8 +266,8 @@ def vacancies_needed_interval(baseline: Interval, target: float, hires: float, h
     for h ≥ t, and is 0 from b = t on), so the upper end of b gives the lower end.
     """
     _check_interval("the baseline b", baseline)
-    return Interval(vacancies_needed(baseline.hi, target, hires, headcount),
-                    vacancies_needed(baseline.lo, target, hires, headcount))
+    return _mapped(vacancies_needed(baseline.hi, target, hires, headcount),
+                   vacancies_needed(baseline.lo, target, hires, headcount))
 
 
 def year_reached_interval(baseline: Interval, target: float, hires: float, headcount: float,
