@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from aggregation.plan_wir2 import WIR2_2021, Plan, PlanGroup
-from aggregation.quotas import Interval, required_share, required_share_interval, vacancies_needed
+from aggregation.quotas import Interval, required_share_interval, vacancies_needed
 
 from .cli import commands
 
@@ -172,7 +173,7 @@ def _plan_json(plan: Plan) -> dict[str, object]:
     }
 
 
-def _cell(value: float | None, shown=percent) -> str:
+def _cell(value: float | None, shown: Callable[[float], str] = percent) -> str:
     return "—" if value is None else shown(value)
 
 
