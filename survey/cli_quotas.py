@@ -1,0 +1,207 @@
+"""`wir-survey quotas`: HR's quota model (DESIGN.md 9) on the command line, in percent like the plan.
+
+The arithmetic lives in `aggregation.quotas` and the shipped plan in `aggregation.plan_wir2`; this
+module only parses percent, calls them and prints. Nothing here touches the database yet: later
+parts store HR's versions of the plan.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from aggregation.plan_wir2 import WIR2_2021, Plan, PlanGroup
+from aggregation.quotas import Interval, required_share_interval, vacancies_needed
+
+from .cli import commands
+
+_NUMBER = r"\d+(?:[.,]\d+)?|[.,]\d+"
+_PERCENT = re.compile(rf"^\s*({_NUMBER})\s*%?\s*$")
+_RANGE = re.compile(rf"^\s*({_NUMBER})\s*%?\s*(?:-|–|\.\.)\s*({_NUMBER})\s*%?\s*$")
+
+
+def _fraction(text: str) -> float:
+    value = float(text.replace(",", "."))
+    if value > 100:
+        raise ValueError(f"{text} % is more than 100 %")
+    return value / 100
+
+
+class Percent(click.ParamType):
+    """A share in percent as the plan writes it: "15", "15%" or "12,3 %"; a fraction inside."""
+
+    name = "percent"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, float):
+            return value
+        match = _PERCENT.match(str(value))
+        if not match:
+            self.fail(f"{value!r} is not a percentage such as 15 or 15%", param, ctx)
+        try:
+            return _fraction(match.group(1))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class PercentOrRange(click.ParamType):
+    """A percentage or a range of them ("12.1-14.9"): a survey estimate's interval or its bounds."""
+
+    name = "percent or range"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Interval:
+        if isinstance(value, Interval):
+            return value
+        text = str(value)
+        try:
+            if match := _PERCENT.match(text):
+                return Interval.point(_fraction(match.group(1)))
+            if match := _RANGE.match(text):
+                lo, hi = _fraction(match.group(1)), _fraction(match.group(2))
+                if lo > hi:
+                    raise ValueError("the lower end comes first")
+                return Interval(lo, hi)
+        except ValueError as exc:  # a bound above 100 %, or the range's ends the wrong way round
+            self.fail(f"{value!r}: {exc}", param, ctx)
+        self.fail(f"{value!r} is not a percentage (15 or 15%) or a range of them (12.1-14.9)", param, ctx)
+
+
+def percent(share: float) -> str:
+    """A share as the plan prints it: one decimal at most, "15 %", "2.8 %"."""
+    return f"{round(share * 100, 1):g} %"
+
+
+def _json_percent(share: float) -> float:
+    return round(share * 100, 6)
+
+
+def _json_interval(interval: Interval) -> float | dict[str, float]:
+    if interval.is_point:
+        return _json_percent(interval.lo)
+    return {"lo": _json_percent(interval.lo), "hi": _json_percent(interval.hi)}
+
+
+def _text_interval(interval: Interval) -> str:
+    return percent(interval.lo) if interval.is_point else f"{percent(interval.lo)} to {percent(interval.hi)}"
+
+
+@commands.group("quotas")
+def quotas_group() -> None:
+    """HR's quota model: the share of new hires that reaches a target, and the WIR2.0 plan."""
+
+
+@quotas_group.command("required")
+@click.option("--baseline", required=True, type=PercentOrRange(),
+              help="b today in percent (15 or 15%), or a range such as 12.1-14.9")
+@click.option("--target", required=True, type=Percent(), help="t at the target date in percent")
+@click.option("--headcount", required=True, type=click.FloatRange(min=0, min_open=True), help="N, the group's size")
+@click.option("--vacancies", required=True, type=click.FloatRange(min=0, min_open=True),
+              help="V, positions falling vacant until the target date (at most N)")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (percent) instead of text.")
+def quotas_required(baseline: Interval, target: float, headcount: float, vacancies: float, as_json: bool) -> None:
+    """The share of new hires h = b + (t − b)·N/V that moves the group from B to T."""
+    try:
+        result = required_share_interval(baseline, target, headcount, vacancies)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    reachable = result.hi <= 1.0
+    if as_json:
+        click.echo(json.dumps({
+            "baseline": _json_interval(baseline),
+            "target": _json_percent(target),
+            "headcount": headcount,
+            "vacancies": vacancies,
+            "required_share": _json_interval(result),
+            "reachable_by_hiring_alone": reachable,
+            "unit": "percent",
+        }, indent=2))
+        return
+    click.echo(f"Required share of new hires: {_text_interval(result)}")
+    click.echo(f"  baseline {_text_interval(baseline)}, target {percent(target)}, "
+               f"headcount {headcount:g}, vacancies {vacancies:g} (V/N = {percent(vacancies / headcount)})")
+    if not baseline.is_point:
+        click.echo("  (a higher baseline needs a lower share: the range's upper end gives the lower figure)")
+    if not reachable:
+        click.echo("  Above 100 %: the target cannot be reached by hiring alone by the target date.")
+    elif result.lo < 0:
+        click.echo("  Below 0 %: the group stays above its target whoever is hired.")
+
+
+def _group_json(group: PlanGroup) -> dict[str, object]:
+    def share(value: float | None) -> float | None:
+        return None if value is None else _json_percent(value)
+
+    return {
+        "key": group.key,
+        "name": group.name,
+        "baseline": share(group.baseline),
+        "target": share(group.target),
+        "hires": share(group.hires),
+        "categories": [{"name": c.name, "rate": _json_percent(c.rate), "vacancies": c.vacancies}
+                       for c in group.categories],
+        "implied_vacancy_ratio": share(_implied_ratio(group)),
+        "headcount": group.headcount,
+        "vacancies": group.vacancies,
+        "note": group.note,
+    }
+
+
+def _implied_ratio(group: PlanGroup) -> float | None:
+    """V/N that makes the plan's hiring share reach its target; needs a single hiring share."""
+    if group.baseline is None or group.target is None or group.hires is None:
+        return None
+    return vacancies_needed(group.baseline, group.target, group.hires, 1.0)
+
+
+def _plan_json(plan: Plan) -> dict[str, object]:
+    return {
+        "name": plan.name,
+        "target_date": plan.target_date.isoformat(),
+        "hiring_period": list(plan.hiring_period),
+        "unit": "percent",
+        "groups": [_group_json(group) for group in plan.groups],
+        "trainees": {"share_of_each_entering_class": _json_percent(plan.trainees_share), "note": plan.trainees_note},
+        "source": {
+            "document": plan.source.document,
+            "file": plan.source.file,
+            "measures": [{"measure": measure, "lines": lines} for measure, lines in plan.source.measures],
+            "citation": plan.source.citation(),
+        },
+    }
+
+
+def _cell(value: float | None, shown: Callable[[float], str] = percent) -> str:
+    return "—" if value is None else shown(value)
+
+
+@quotas_group.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (percent) instead of a table.")
+def quotas_show(as_json: bool) -> None:
+    """The current quota plan: each group's baseline, target and required share of new hires."""
+    plan = WIR2_2021
+    if as_json:
+        click.echo(json.dumps(_plan_json(plan), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"Plan {plan.name}: targets for {plan.target_date:%d %B %Y}, hires {plan.hiring_period[0]}–"
+               f"{plan.hiring_period[1]}")
+    rows = [("group", "baseline", "target", "new hires", "V/N implied", "N", "V")]
+    for group in plan.groups:
+        hires = (" / ".join(percent(c.rate) for c in group.categories) if group.categories
+                 else _cell(group.hires))
+        rows.append((group.name, _cell(group.baseline), _cell(group.target), hires, _cell(_implied_ratio(group)),
+                     _cell(group.headcount, "{:g}".format), _cell(group.vacancies, "{:g}".format)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    for group in plan.groups:
+        if group.categories:
+            names = " / ".join(c.name for c in group.categories)
+            click.echo(f"{group.name}: new hires per category ({names}); {group.note}.")
+        elif group.note:
+            click.echo(f"{group.name}: {group.note}.")
+    click.echo(f"Trainees: {percent(plan.trainees_share)} of each entering class ({plan.trainees_note}).")
+    click.echo("N and V are not in the plan: HR enters them.")
+    click.echo(f"Source: {plan.source.citation()}")
