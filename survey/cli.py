@@ -128,4 +128,4 @@ def questionnaires_check(files: tuple[str, ...]) -> None:
         sys.exit(1)
 
 
-from . import cli_commands, cli_quotas  # noqa: E402,F401  (registers waves, keys, tokens, pool, audit, demo; quotas)
+from . import cli_commands  # noqa: E402,F401  (registers waves, keys, tokens, pool, audit, demo)

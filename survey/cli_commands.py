@@ -326,4 +326,4 @@ def audit_command(as_json: bool, open_answers: bool) -> None:
         sys.exit(1)
 
 
-from . import cli_releases, cli_tables, cli_users, demo  # noqa: E402,F401  (register their commands)
+from . import cli_quotas, cli_releases, cli_tables, cli_users, demo  # noqa: E402,F401  (register their commands)
