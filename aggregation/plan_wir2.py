@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .quotas import Category
+from .quotas import Category, Interval
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,10 @@ class PlanGroup:
     headcount: float | None = None
     vacancies: float | None = None
     note: str = ""
+    #: Where the baseline comes from: "" for the plan itself, else e.g. a release's estimate; with
+    #: an estimate, its 95 % interval or the bounds if every non-respondent said no / yes.
+    baseline_source: str = ""
+    baseline_interval: Interval | None = None
 
 
 @dataclass(frozen=True)

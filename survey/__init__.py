@@ -57,6 +57,10 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
 
     app.register_blueprint(office_bp)
 
+    from .hr import bp as hr_bp
+
+    app.register_blueprint(hr_bp)
+
     from .admin import bp as admin_bp
 
     app.register_blueprint(admin_bp)

@@ -1,19 +1,22 @@
 """`wir-survey quotas`: HR's quota model (DESIGN.md 9) on the command line, in percent like the plan.
 
-The arithmetic lives in `aggregation.quotas` and the shipped plan in `aggregation.plan_wir2`; this
-module only parses percent, calls them and prints. Nothing here touches the database yet: later
-parts store HR's versions of the plan.
+The arithmetic lives in `aggregation.quotas`, the shipped plan in `aggregation.plan_wir2`, and the
+stored versions in `survey.hr.operations` (shared with HR's pages); this module only parses
+percent, calls them and prints.
 """
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
+from flask.cli import with_appcontext
 
-from aggregation.plan_wir2 import WIR2_2021, Plan, PlanGroup
+from aggregation.plan_wir2 import Plan, PlanGroup
+from aggregation.plans import group_outlook
 from aggregation.quotas import Interval, required_share_interval, vacancies_needed
 
 from .cli import commands
@@ -179,13 +182,22 @@ def _cell(value: float | None, shown: Callable[[float], str] = percent) -> str:
 
 @quotas_group.command("show")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (percent) instead of a table.")
-def quotas_show(as_json: bool) -> None:
+@click.option("--version", "number", type=int, default=None, help="An earlier version (0: the plan as published).")
+@with_appcontext
+def quotas_show(as_json: bool, number: int | None) -> None:
     """The current quota plan: each group's baseline, target and required share of new hires."""
-    plan = WIR2_2021
+    from .hr.operations import current, version
+
+    shown = current() if number is None else version(number)
+    if shown is None:
+        raise click.ClickException(f"There is no version {number}; `wir-survey quotas history` lists them.")
+    plan = shown.plan
     if as_json:
-        click.echo(json.dumps(_plan_json(plan), indent=2, ensure_ascii=False))
+        click.echo(json.dumps({**_plan_json(plan), "version": shown.version, "changed_by": shown.by,
+                               "changed_at": shown.at, "reason": shown.reason}, indent=2, ensure_ascii=False))
         return
-    click.echo(f"Plan {plan.name}: targets for {plan.target_date:%d %B %Y}, hires {plan.hiring_period[0]}–"
+    click.echo(f"Plan {plan.name}, version {shown.version} ({shown.at or 'as published'}, {shown.by}: "
+               f"{shown.reason}): targets for {plan.target_date:%d %B %Y}, hires {plan.hiring_period[0]}–"
                f"{plan.hiring_period[1]}")
     rows = [("group", "baseline", "target", "new hires", "V/N implied", "N", "V")]
     for group in plan.groups:
@@ -203,5 +215,93 @@ def quotas_show(as_json: bool) -> None:
         elif group.note:
             click.echo(f"{group.name}: {group.note}.")
     click.echo(f"Trainees: {percent(plan.trainees_share)} of each entering class ({plan.trainees_note}).")
-    click.echo("N and V are not in the plan: HR enters them.")
+    for group in plan.groups:
+        if group.baseline_source:
+            click.echo(f"{group.name}: baseline from {group.baseline_source}.")
+        outlook = group_outlook(group)
+        if outlook.required is not None:
+            needed = (_text_interval(outlook.required_interval) if outlook.required_interval
+                      else percent(outlook.required))
+            click.echo(f"{group.name}: with N and V as entered, new hires must be {needed} to reach the target.")
+    click.echo("N and V are not in the plan: HR enters them (`wir-survey quotas set`).")
     click.echo(f"Source: {plan.source.citation()}")
+
+
+@quotas_group.command("set")
+@click.argument("group")
+@click.option("--baseline", type=Percent(), default=None, help="b in percent (replaces a survey baseline).")
+@click.option("--target", type=Percent(), default=None, help="t in percent.")
+@click.option("--hires", type=Percent(), default=None, help="The plan's share of new hires, in percent.")
+@click.option("--headcount", type=float, default=None, help="N, the group's employees today.")
+@click.option("--vacancies", type=float, default=None, help="V, positions falling vacant up to the target date.")
+@click.option("--reason", required=True, help="Why; kept with the new version.")
+@with_appcontext
+def quotas_set(group: str, reason: str, **figures: float | None) -> None:
+    """Store a new version of the plan with GROUP's figures changed (the others stay)."""
+    from .hr.operations import PlanError, change
+
+    changes = {name: value for name, value in figures.items() if value is not None}
+    if not changes:
+        raise click.UsageError("Give at least one of --baseline, --target, --hires, --headcount, --vacancies.")
+    try:
+        stored = change(group, changes, reason)
+    except PlanError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Version {stored.version} stored ({stored.by}).")
+
+
+@quotas_group.command("history")
+@with_appcontext
+def quotas_history() -> None:
+    """Every version of the plan: number, time (UTC), who, why."""
+    from .hr.operations import history
+
+    for shown in history():
+        click.echo(f"{shown.version}\t{shown.at or '-'}\t{shown.by}\t{shown.reason}")
+
+
+@quotas_group.command("estimates")
+@click.option("--release", "release_id", type=int, required=True)
+@click.option("--folder", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Where `wir-survey release --out` wrote it (default: the instance's copy of a release made on the pages).")
+@with_appcontext
+def quotas_estimates(release_id: int, folder: str | None) -> None:
+    """The published estimates of a release that can become a baseline: number, share, interval, response rate."""
+    from .extensions import db
+    from .hr.operations import PlanError, published_estimates
+    from .models import Release
+
+    release = db.session.get(Release, release_id)
+    if release is None:
+        raise click.ClickException(f"There is no release {release_id}; `wir-survey releases list` shows the log.")
+    try:
+        found = published_estimates(release, Path(folder) if folder else None)
+    except PlanError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not found:
+        raise click.ClickException(f"Release {release_id} has no published estimates here (or its files are not on "
+                                   "this server: give --folder).")
+    for e in found:
+        click.echo(f"{e.index}\t{percent(e.share)} ({percent(e.lower)}–{percent(e.upper)}; response rate "
+                   f"{percent(e.response_rate)}; all others no/yes {percent(e.if_all_others_no)}–"
+                   f"{percent(e.if_all_others_yes)})\t{e.label}")
+
+
+@quotas_group.command("adopt")
+@click.argument("group")
+@click.option("--release", "release_id", type=int, required=True)
+@click.option("--estimate", "index", type=int, required=True, help="Its number from `quotas estimates`.")
+@click.option("--bounds", is_flag=True, help="Keep the non-response bounds instead of the 95 % interval.")
+@click.option("--folder", type=click.Path(file_okay=False, exists=True), default=None)
+@click.option("--reason", required=True)
+@with_appcontext
+def quotas_adopt(group: str, release_id: int, index: int, bounds: bool, folder: str | None, reason: str) -> None:
+    """Make a published estimate GROUP's baseline b, with its interval (a new version of the plan)."""
+    from .hr.operations import PlanError, adopt
+
+    try:
+        stored = adopt(group, release_id, index, "bounds" if bounds else "interval", reason,
+                       folder=Path(folder) if folder else None)
+    except PlanError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Version {stored.version} stored: {stored.plan.group(group).baseline_source}.")

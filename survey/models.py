@@ -247,3 +247,17 @@ class ParticipationSnapshot(db.Model):
     wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"), primary_key=True, autoincrement=False)
     hour: Mapped[int]
     counts_json: Mapped[str] = mapped_column(Text)
+
+
+class QuotaPlanVersion(db.Model):
+    """One version of HR's quota plan (DESIGN.md 9): the whole plan as JSON, with who changed it,
+    when (UTC) and why. Append-only (database triggers refuse UPDATE and DELETE): a change is a new
+    version, and every earlier one stays readable. Version 0, the shipped WIR2.0 plan, is not stored."""
+
+    __tablename__ = "quota_plan_versions"
+
+    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    plan_json: Mapped[str] = mapped_column(Text)

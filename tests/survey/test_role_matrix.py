@@ -14,6 +14,7 @@ LOGIN = "login"  # a redirect to the login page
 HOME = "home"  # a redirect to the staff landing page
 STAFF = {role: 200 for role in ROLES}
 COUNCIL = {"office": 403, "council": 200, "hr": 403, "admin": 403}
+HR = {"office": 403, "council": 403, "hr": 200, "admin": 403}
 OFFICE = {"office": 200, "council": 403, "hr": 403, "admin": 403}
 ADMIN = {"office": 403, "council": 403, "hr": 403, "admin": 200}
 #: A POST with a valid token but an empty form: only an administrator gets as far as the form, which
@@ -50,6 +51,11 @@ MATRIX: dict[str, tuple[str, str, object, dict[str, object]]] = {
     "office.releases": ("GET", "/staff/office/releases", LOGIN, OFFICE),
     "office.release_view": ("GET", "/staff/office/releases/1", LOGIN, office(404)),  # no release yet
     "office.release_download": ("GET", "/staff/office/releases/1/files/release.json", LOGIN, office(404)),
+    "hr.index": ("GET", "/staff/hr/", LOGIN, HR),
+    "hr.versions": ("GET", "/staff/hr/versions", LOGIN, HR),
+    "hr.plan_version": ("GET", "/staff/hr/versions/0", LOGIN, HR),
+    "hr.edit_group": ("GET", "/staff/hr/groups/all", LOGIN, HR),
+    "hr.adopt_baseline": ("GET", "/staff/hr/groups/all/baseline", LOGIN, HR),
     "admin.index": ("GET", "/staff/admin/", LOGIN, ADMIN),
     "admin.create_account": ("GET", "/staff/admin/new", LOGIN, ADMIN),
     "admin.account": ("GET", "/staff/admin/accounts/1", LOGIN, ADMIN),
