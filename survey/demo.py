@@ -64,6 +64,7 @@ def demo_command(codes: int) -> None:
         for line in batch.path.read_text(encoding="utf-8").splitlines()[1:]:
             code, url = line.split(",", 1)
             click.echo(f"    {code}   {url}")
+    _print_released_wave(phrase)
     click.echo(f"\nOpen {current_app.config['PUBLIC_URL']}/ on a phone-sized window and type a code, or open its URL.")
     click.echo("With each code only the first answers sent count; `make run` prints fresh codes every time.\n")
 
@@ -82,3 +83,19 @@ def _print_staff_logins() -> None:
         if account.otp_secret:
             line += f"   one-time code: `wir-survey users otp {account.name}` (TOTP secret {account.otp_secret})"
         click.echo(line)
+
+
+def _print_released_wave(phrase: str) -> None:
+    """A closed and released demo wave with invented answers, for the release pages and HR's view."""
+    from .crypto import WrongPassphrase
+    from .demo_release import ensure_released_demo_wave
+    from .waves import read_strata_csv
+
+    try:
+        release = ensure_released_demo_wave(phrase, read_strata_csv(DEMO_STRATA), DEMO_MESSAGES)
+    except WrongPassphrase:
+        click.echo("\n  (no released demo wave: the passphrase given does not open this instance's key)")
+        return
+    click.echo(f"\n  released demo wave {release.wave_id} (invented answers): release {release.id}, "
+               f"{release.respondents} responses; see /staff/office/releases/{release.id} (office) and "
+               "/staff/hr/ (hr: a baseline from the survey)")

@@ -168,3 +168,18 @@ def test_the_same_on_the_command_line(app, runner, released):
     assert json.loads(runner.invoke(args=["quotas", "show", "--json", "--version", "0"]).output)["version"] == 0
     missing = runner.invoke(args=["quotas", "set", "all", "--reason", "nothing"])
     assert missing.exit_code == 2
+
+
+def test_the_demo_brings_a_released_wave_for_hr(app, runner, monkeypatch):
+    from survey.hr.operations import published_estimates
+    from survey.models import Release
+
+    monkeypatch.setenv("WIR_SURVEY_PASSPHRASE", PASSPHRASE)
+    first = runner.invoke(args=["demo", "--codes", "1"])
+    assert first.exit_code == 0, first.output
+    assert re.search(r"released demo wave \d+ \(invented answers\): release 1, 480 responses", first.output)
+    again = runner.invoke(args=["demo", "--codes", "1"])
+    assert "release 1, 480 responses" in again.output  # found, not made twice
+    with app.app_context():
+        release = db.session.scalars(select(Release)).one()
+        assert len(published_estimates(release)) >= 8
