@@ -33,9 +33,11 @@ def waves_group() -> None:
               help="k: cells of 1..k-1 people are secret in releases (floor 3).")
 @click.option("--min-stratum-size", type=int, default=None,
               help="No codes for strata below this headcount (default and floor: MIN_STRATUM_SIZE).")
+@click.option("--standing", is_flag=True,
+              help="Stays open across years for new hires (Measure 4); headcounts are the expected yearly intake.")
 @with_appcontext
 def waves_create(questionnaire_id: str, name: str, strata_file: str, messages: tuple[str, ...], min_count: int,
-                 min_stratum_size: int | None) -> None:
+                 min_stratum_size: int | None, standing: bool) -> None:
     """Create a draft wave of QUESTIONNAIRE_ID and print its id."""
     from questionnaires import QuestionnaireError, load_builtin
 
@@ -56,7 +58,7 @@ def waves_create(questionnaire_id: str, name: str, strata_file: str, messages: t
     try:
         strata = read_strata_csv(Path(strata_file))
         wave = create_wave(available[questionnaire_id], name, strata, parsed, min_count=min_count,
-                           min_stratum_size=min_stratum_size)
+                           min_stratum_size=min_stratum_size, standing=standing)
     except WaveError as exc:
         fail(str(exc))
     small = [s for s in wave.strata if s.headcount < wave.min_stratum_size]

@@ -110,7 +110,12 @@ def _issue(wave_id: int, selector: dict[str, str], count: int, fmt: str, deliver
     if count < 1:
         raise WaveError("--count must be at least 1.")
     issued = db.session.scalar(select(func.count()).select_from(Token).where(Token.stratum_id == stratum.id)) or 0
-    if issued + count > stratum.headcount:
+    if wave.standing:
+        # New hires arrive over the years: a batch may not exceed one year's expected intake, the total may.
+        if count > stratum.headcount:
+            raise WaveError(f"Stratum {stratum.label} expects {stratum.headcount} new hires a year; a batch of "
+                            f"{count} is more than that.")
+    elif issued + count > stratum.headcount:
         raise WaveError(
             f"Stratum {stratum.label} has {stratum.headcount} employees and {issued} codes already; "
             f"{count} more would exceed its headcount."

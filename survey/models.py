@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -45,6 +45,9 @@ class Wave(db.Model):
     # Disclosure parameters the staff council approves with the wave (DESIGN.md section 7).
     min_count: Mapped[int] = mapped_column(default=5)
     min_stratum_size: Mapped[int] = mapped_column(default=20)
+    #: A standing wave (Measure 4's new hires) stays open across years and is released yearly; its
+    #: strata's headcounts are the expected yearly intake, and codes are issued as people arrive.
+    standing: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     strata: Mapped[list[Stratum]] = relationship(back_populates="wave", order_by="Stratum.id")
 

@@ -79,11 +79,13 @@ def create_wave(
     *,
     min_count: int = MIN_COUNT_DEFAULT,
     min_stratum_size: int | None = None,
+    standing: bool = False,
 ) -> Wave:
     """A draft wave holding the questionnaire's exact canonical definition, so later file edits do not change it.
 
     k and the minimum stratum size can only be raised above their floors (k ≥ 3, and the instance's
-    `MIN_STRATUM_SIZE`); the staff council approves them with the wave."""
+    `MIN_STRATUM_SIZE`); the staff council approves them with the wave. A `standing` wave (the new
+    hires' record) stays open across years; its headcounts are the expected yearly intake."""
     unknown = sorted(set(messages or {}) - set(questionnaire.languages))
     if unknown:
         raise WaveError(f"Messages in {', '.join(unknown)}: the questionnaire has no such language.")
@@ -99,12 +101,13 @@ def create_wave(
         messages_json=json.dumps(messages or {}, ensure_ascii=False, sort_keys=True),
         min_count=min_count,
         min_stratum_size=min_stratum_size,
+        standing=standing,
     )
     wave.strata = [Stratum(attributes_json=_attributes_json(s.attributes), headcount=s.headcount) for s in strata]
     db.session.add(wave)
     db.session.flush()
     record(None, "wave created", {"wave": wave.id, "name": name, "questionnaire": f"{questionnaire.id} v{questionnaire.version}",
-                                  "strata": len(strata)})
+                                  "strata": len(strata), **({"standing": True} if standing else {})})
     db.session.commit()
     return wave
 

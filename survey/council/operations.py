@@ -40,6 +40,8 @@ def configuration(wave: Wave) -> dict[str, object]:
         "pool_flush_threshold": int(current_app.config["POOL_FLUSH_THRESHOLD"]),
         "statistics_office_key": key,
         "messages": wave.messages,
+        # Only when set, so that the hashes of waves approved before standing waves existed still hold.
+        **({"standing": True} if wave.standing else {}),
     }
 
 

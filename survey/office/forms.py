@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import IntegerField, PasswordField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -37,6 +37,8 @@ class NewWaveForm(_Messages, _Disclosure, FlaskForm):
     questionnaire = SelectField(_l("Fragebogen"), validators=[DataRequired()])
     name = StringField(_l("Name der Befragung"), validators=[DataRequired(_l("Bitte geben Sie einen Namen an.")),
                                                              Length(max=200)])
+    standing = BooleanField(_l("Dauerhafte Befragung neu Eingestellter (bleibt über Jahre offen, jährliche "
+                               "Veröffentlichung; Kopfzahlen = erwartete Einstellungen je Jahr)"))
     strata_file = FileField(_l("Schichten (CSV: eine Spalte je Merkmal, dazu „headcount“)"))
     # The uploaded file's text, carried from the preview to the "create" step (no upload twice).
     strata_text = TextAreaField(render_kw={"hidden": True}, validators=[Optional(), Length(max=1_000_000)])

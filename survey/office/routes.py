@@ -55,7 +55,8 @@ def new_wave():
                                      form.min_stratum_size.data)
             if form.create.data:
                 wave = create_wave(available[form.questionnaire.data], form.name.data, preview.rows, form.messages(),
-                                   min_count=form.min_count.data, min_stratum_size=form.min_stratum_size.data)
+                                   min_count=form.min_count.data, min_stratum_size=form.min_stratum_size.data,
+                                   standing=bool(form.standing.data))
                 return redirect(url_for(".wave", wave_id=wave.id))
         except WaveError as exc:
             message = str(exc)
