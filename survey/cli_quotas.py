@@ -305,3 +305,28 @@ def quotas_adopt(group: str, release_id: int, index: int, bounds: bool, folder: 
     except PlanError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Version {stored.version} stored: {stored.plan.group(group).baseline_source}.")
+
+
+@quotas_group.command("monitor")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False), default=None, help="Also write the XLSX report.")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False), default=None, help="Also write the PDF report.")
+@click.option("--lang", type=click.Choice(["de", "en"]), default="en", show_default=True)
+@with_appcontext
+def quotas_monitor(xlsx_path: str | None, pdf_path: str | None, lang: str) -> None:
+    """Per group and year: the plan's path, the required share of new hires, the hiring rate measured
+    by the standing new-hire waves' yearly releases, and whether the group is on track."""
+    from .hr.monitoring import plan_monitor, report_bytes
+    from .hr.operations import current
+
+    for group in plan_monitor(current().plan):
+        if group.missing:
+            click.echo(f"{group.name}: {group.missing}")
+            continue
+        for row in group.rows:
+            measured = _text_interval(row.measured_hires) if row.measured_hires else "-"
+            click.echo(f"{group.name}\t{row.year}\tpath {percent(row.planned_share)}\trequired "
+                       f"{percent(row.required_hires)}\tmeasured {measured}\t{row.status}")
+    for path, kind in ((xlsx_path, "xlsx"), (pdf_path, "pdf")):
+        if path:
+            Path(path).write_bytes(report_bytes(kind, lang)[0])
+            click.echo(f"Report written to {path}.")

@@ -18,14 +18,17 @@ from .crypto import KeyProblem
 @click.option("--min-count", type=int, default=None, help="k: cells of 1..k-1 people are secret; only raises the wave's approved k.")
 @click.option("--random-state", type=int, default=0, show_default=True, help="Breaks ties between equally cheap patterns.")
 @click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
+@click.option("--year", type=int, default=None, help="A standing wave's release: the year whose new hires it adds.")
 @with_appcontext
-def release_command(wave_id: int, out: str, min_count: int | None, random_state: int, lang: str) -> None:
+def release_command(wave_id: int, out: str, min_count: int | None, random_state: int, lang: str,
+                    year: int | None) -> None:
     """Publish the protected tables of WAVE_ID, audited together with every earlier release."""
     from .releases import ReleaseRefused, make_release
     from .waves import WaveError
 
     try:
-        result = make_release(wave_id, passphrase(), Path(out), min_count=min_count, random_state=random_state, lang=lang)
+        result = make_release(wave_id, passphrase(), Path(out), min_count=min_count, random_state=random_state, lang=lang,
+                              year=year)
     except (ReleaseRefused, WaveError, KeyProblem, ValueError) as exc:
         fail(str(exc))
     release = result.release

@@ -49,11 +49,20 @@ class ReleaseResult:
 
 
 def make_release(
-    wave_id: int, passphrase: str, out_dir: Path, *, min_count: int | None = None, random_state: int = 0, lang: str = "de"
+    wave_id: int, passphrase: str, out_dir: Path, *, min_count: int | None = None, random_state: int = 0, lang: str = "de",
+    year: int | None = None,
 ) -> ReleaseResult:
+    """Decrypt, tabulate, protect together with every earlier release, write the files, log it.
+
+    `year` labels a standing wave's yearly release (the year whose new hires it adds); HR's
+    monitoring reads each year's hiring rate as the change since the previous release."""
     wave = get_wave(wave_id)
     if wave.state == "draft":
         raise WaveError(f"Wave {wave_id} is a draft; it has no responses to release.")
+    if year is not None and not wave.standing:
+        raise WaveError(f"Wave {wave_id} is not a standing wave; only a standing wave's releases carry a year.")
+    if wave.standing and year is None:
+        raise WaveError(f"Wave {wave_id} is a standing wave: say which year's new hires this release adds (--year).")
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise ReleaseRefused(f"{out_dir} exists and is not empty; a release is written into a new folder.")
@@ -92,6 +101,7 @@ def make_release(
         "key_fingerprint": fingerprint(statistics_public_key()),
         "earlier_releases_audited": len(earlier_rows),
         "secondary_suppression": protection.method,
+        **({"year": year} if year is not None else {}),
     }
     labelled = [(p, _labels(questionnaire, p.table, lang)) for p in protection.tables]
     estimates = _estimates(labelled, wave, rules)

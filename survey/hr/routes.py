@@ -1,7 +1,8 @@
 """HR's pages: thin; every change goes through operations, like `wir-survey quotas`."""
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -99,3 +100,23 @@ def adopt_baseline(key: str):
     status = 400 if message or form.errors else 200
     return render_template("hr/adopt.html", group=group, form=form, estimates=estimates, message=message,
                            required_at=required_at), status
+
+
+@bp.route("/monitoring")
+@require_roles("hr")
+def monitoring():
+    from .monitoring import plan_monitor
+
+    shown = current()
+    return render_template("hr/monitoring.html", shown=shown, monitors=plan_monitor(shown.plan))
+
+
+@bp.route("/monitoring.<any(xlsx, pdf):kind>")
+@require_roles("hr")
+def monitoring_report(kind: str):
+    """The report as a download, made afresh from the current plan and the release log."""
+    from .monitoring import report_bytes
+
+    data, mimetype = report_bytes(kind, lang=get_locale().language if get_locale() else "de")
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="monitoring-measure-3.{kind}"'})

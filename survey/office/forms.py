@@ -73,5 +73,7 @@ class ReleaseForm(FlaskForm):
                                validators=[DataRequired(_l("Bitte geben Sie die Passphrase ein.")), Length(max=1024)])
     min_count = IntegerField(_l("Mindestfallzahl k (nur höher als die freigegebene)"),
                              validators=[Optional(), NumberRange(min=MIN_COUNT_FLOOR, max=1000)])
+    year = IntegerField(_l("Jahr der Neueinstellungen (nur dauerhafte Befragung)"),
+                        validators=[Optional(), NumberRange(min=2000, max=2100)])
     lang = SelectField(_l("Sprache der Tabellen"), choices=[SelectChoice("de", "Deutsch"), SelectChoice("en", "English")], default="de")
     submit = SubmitField(_l("Veröffentlichung erstellen"))

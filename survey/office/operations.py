@@ -59,11 +59,12 @@ def release_folder(release: Release) -> Path:
     return releases_dir() / f"release-{release.id}"
 
 
-def run_release(wave_id: int, passphrase: str, *, min_count: int | None, lang: str) -> ReleaseResult:
+def run_release(wave_id: int, passphrase: str, *, min_count: int | None, lang: str,
+                year: int | None = None) -> ReleaseResult:
     """`make_release` into a fresh folder of the instance, then named after the release's id."""
     ensure_private_dir(releases_dir())
     staging = releases_dir() / f".wave-{wave_id}-{secrets.token_hex(6)}"
-    result = make_release(wave_id, passphrase, staging, min_count=min_count, lang=lang)
+    result = make_release(wave_id, passphrase, staging, min_count=min_count, lang=lang, year=year)
     _make_private(staging)  # the instance folder holds no file open to other accounts (audit: file_modes)
     target = release_folder(result.release)
     os.replace(staging, target)

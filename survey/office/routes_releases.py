@@ -30,7 +30,8 @@ def release(wave_id: int):
         message = _("Eine Befragung im Entwurf hat keine Antworten, die veröffentlicht werden könnten.")
     elif form.validate_on_submit():
         try:
-            result = run_release(found.id, form.passphrase.data, min_count=form.min_count.data, lang=form.lang.data)
+            result = run_release(found.id, form.passphrase.data, min_count=form.min_count.data, lang=form.lang.data,
+                                 year=form.year.data)
         except WrongPassphrase:
             db.session.rollback()
             message = _("Die Passphrase öffnet den Schlüssel der Statistikstelle nicht. Es wurde nichts veröffentlicht.")

@@ -183,3 +183,18 @@ def test_the_demo_brings_a_released_wave_for_hr(app, runner, monkeypatch):
     with app.app_context():
         release = db.session.scalars(select(Release)).one()
         assert len(published_estimates(release)) >= 8
+
+
+def test_the_monitoring_page_and_its_reports(app, planner):
+    from survey.hr.operations import change
+
+    with app.app_context():
+        change("all", {"headcount": 10_000, "vacancies": 1_333.33}, "Personalbericht", by="hanna")
+    page = planner.get("/staff/hr/monitoring")
+    assert page.status_code == 200 and "30.0 %" in page.text and "noch keine Daten" in page.text
+    assert "Es fehlen noch Angaben (enter N, V)" in page.text  # the groups whose figures are missing
+    pdf = planner.get("/staff/hr/monitoring.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and pdf.mimetype == "application/pdf"
+    xlsx = planner.get("/staff/hr/monitoring.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
+    assert planner.get("/staff/hr/monitoring.csv").status_code == 404

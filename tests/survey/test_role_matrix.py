@@ -56,6 +56,8 @@ MATRIX: dict[str, tuple[str, str, object, dict[str, object]]] = {
     "hr.plan_version": ("GET", "/staff/hr/versions/0", LOGIN, HR),
     "hr.edit_group": ("GET", "/staff/hr/groups/all", LOGIN, HR),
     "hr.adopt_baseline": ("GET", "/staff/hr/groups/all/baseline", LOGIN, HR),
+    "hr.monitoring": ("GET", "/staff/hr/monitoring", LOGIN, HR),
+    "hr.monitoring_report": ("GET", "/staff/hr/monitoring.pdf", LOGIN, HR),
     "admin.index": ("GET", "/staff/admin/", LOGIN, ADMIN),
     "admin.create_account": ("GET", "/staff/admin/new", LOGIN, ADMIN),
     "admin.account": ("GET", "/staff/admin/accounts/1", LOGIN, ADMIN),
