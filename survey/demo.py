@@ -88,7 +88,7 @@ def _print_staff_logins() -> None:
 def _print_released_wave(phrase: str) -> None:
     """A closed and released demo wave with invented answers, for the release pages and HR's view."""
     from .crypto import WrongPassphrase
-    from .demo_release import ensure_released_demo_wave
+    from .demo_release import ensure_monitoring_demo, ensure_released_demo_wave
     from .waves import read_strata_csv
 
     try:
@@ -99,3 +99,6 @@ def _print_released_wave(phrase: str) -> None:
     click.echo(f"\n  released demo wave {release.wave_id} (invented answers): release {release.id}, "
                f"{release.respondents} responses; see /staff/office/releases/{release.id} (office) and "
                "/staff/hr/ (hr: a baseline from the survey)")
+    standing = ensure_monitoring_demo(phrase, DEMO_MESSAGES)
+    click.echo(f"  standing new-hire demo wave {standing}, released for 2025 and 2026, and a plan version with "
+               "invented N and V: see /staff/hr/monitoring (hr)")

@@ -60,3 +60,49 @@ def ensure_released_demo_wave(passphrase: str, strata, messages: dict[str, str])
                 submit(redeem(row["token"]).digest, _answers(rng, share))
         close_wave(wave.id)
     return run_release(wave.id, passphrase, min_count=None, lang="de").release
+
+
+STANDING_NAME = "Demo: new hires (standing)"
+#: Expected new hires a year per demo group, and invented shares with a migration background among them.
+INTAKE = {"trainee": 60, "medium": 120, "senior": 60, "top": 25}
+HIRE_SHARES = {"trainee": 0.35, "medium": 0.30, "senior": 0.18, "top": 0.10}
+YEARS = (2025, 2026)
+#: Invented headcounts N and vacancies V up to the target date, so that the monitoring has figures.
+DEMO_FIGURES = {"all": (11_000, 1_470), "medium": (4_200, 700), "senior": (3_000, 400), "top": (400, 120)}
+
+
+def ensure_monitoring_demo(passphrase: str, messages: dict[str, str]) -> int:
+    """HR's demo: invented N and V in a plan version, and a standing new-hire wave released for two
+    years, so that the monitoring page and its reports show measured hiring rates. Returns the wave id."""
+    from questionnaires import load_builtin
+    from sqlalchemy import select
+
+    from .council.operations import decide
+    from .extensions import db
+    from .hr.operations import change, current
+    from .issuing import issue_download
+    from .office.operations import run_release
+    from .respond.operations import redeem, submit
+    from .waves import StratumRow, create_wave, open_wave
+
+    if current().version == 0:
+        for key, (headcount, vacancies) in DEMO_FIGURES.items():
+            change(key, {"headcount": headcount, "vacancies": vacancies}, "Demo: invented N and V", by="demo hr")
+    wave = db.session.scalars(select(Wave).where(Wave.name == STANDING_NAME)).first()
+    if wave is None:
+        # The questionnaire tabulates by group and department; new hires are counted across departments.
+        strata = [StratumRow({"group": group, "department": "all"}, intake) for group, intake in INTAKE.items()]
+        wave = create_wave(load_builtin()["migration-background"], STANDING_NAME, strata, messages, standing=True)
+        decide(wave.id, "demo council", approve=True, comment="Demo: approved when the demo was set up.")
+        open_wave(wave.id)
+    done = db.session.scalars(select(Release).where(Release.wave_id == wave.id)).all()
+    rng = random.Random(2025)
+    for year in YEARS[len(done):]:
+        for stratum in list(wave.strata):
+            group = stratum.attributes["group"]
+            hired = round(stratum.headcount * 0.6)  # those of the year's hires who answered
+            printed = issue_download(wave.id, stratum.attributes, hired, "csv")
+            for row in csv.DictReader(io.StringIO(printed.data.decode("utf-8"))):
+                submit(redeem(row["token"]).digest, _answers(rng, HIRE_SHARES[group]))
+        run_release(wave.id, passphrase, min_count=None, lang="de", year=year)
+    return wave.id

@@ -87,6 +87,8 @@ def make_release(
     # kept in the log, so that whoever reads it knows; this release was held to not narrowing them.
     already_disclosed = [str(w.message) for w in caught if issubclass(w.category, DisclosureRiskWarning)]
     number = len(earlier_rows) + 1
+    # A standing wave's headcounts are one year's expected hires; its n-th yearly release covers n years.
+    scale = number if wave.standing else 1
     parameters = {
         "wave": wave.id,
         "wave_name": wave.name,
@@ -94,7 +96,7 @@ def make_release(
         "questionnaire": f"{questionnaire.id} v{questionnaire.version}",
         "questionnaire_hash": questionnaire.hash,
         "respondents": len(responses),
-        "headcount": sum(s.headcount for s in wave.strata),
+        "headcount": scale * sum(s.headcount for s in wave.strata),
         "min_count": rules.min_count,
         "group_rule": rules.group_rule,
         "random_state": random_state,
@@ -104,7 +106,7 @@ def make_release(
         **({"year": year} if year is not None else {}),
     }
     labelled = [(p, _labels(questionnaire, p.table, lang)) for p in protection.tables]
-    estimates = _estimates(labelled, wave, rules)
+    estimates = _estimates(labelled, wave, rules, scale)
     files = _write_files(out_dir, labelled, parameters, lang, estimates)
     release = Release(
         wave_id=wave.id,
@@ -196,7 +198,7 @@ def _labels(questionnaire: Questionnaire, table: Table, lang: str) -> TableLabel
     return TableLabels(questionnaire.text(template.title, lang), dimension_labels, category_labels)
 
 
-def _estimates(labelled, wave: Wave, rules: Rules) -> list[tuple[TableEstimate, TableLabels]]:
+def _estimates(labelled, wave: Wave, rules: Rules, scale: int = 1) -> list[tuple[TableEstimate, TableLabels]]:
     """Weighted shares for every table of strata × answer, post-stratified by the table's strata."""
     result = []
     for protected, labels in labelled:
@@ -209,7 +211,7 @@ def _estimates(labelled, wave: Wave, rules: Rules) -> list[tuple[TableEstimate, 
         headcounts = dict.fromkeys(itertools.product(*(d.leaves for d in strata_dimensions)), 0)
         for stratum in wave.strata:
             key = tuple(stratum.attributes[a] for a in attributes)
-            headcounts[key] = headcounts.get(key, 0) + stratum.headcount
+            headcounts[key] = headcounts.get(key, 0) + scale * stratum.headcount
         for estimate in table_estimates(protected, headcounts, min_count=rules.min_count):
             result.append((estimate, labels))
     return result

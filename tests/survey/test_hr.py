@@ -180,9 +180,14 @@ def test_the_demo_brings_a_released_wave_for_hr(app, runner, monkeypatch):
     assert re.search(r"released demo wave \d+ \(invented answers\): release 1, 480 responses", first.output)
     again = runner.invoke(args=["demo", "--codes", "1"])
     assert "release 1, 480 responses" in again.output  # found, not made twice
+    assert "standing new-hire demo wave" in first.output
     with app.app_context():
-        release = db.session.scalars(select(Release)).one()
+        release = db.session.get(Release, 1)
         assert len(published_estimates(release)) >= 8
+        from survey.hr.monitoring import measured_rates
+
+        assert set(measured_rates()["all"]) == {2025, 2026}  # the monitoring has two measured years
+    assert db_count(app) == 3  # made once: the second demo found its releases
 
 
 def test_the_monitoring_page_and_its_reports(app, planner):
@@ -198,3 +203,10 @@ def test_the_monitoring_page_and_its_reports(app, planner):
     xlsx = planner.get("/staff/hr/monitoring.xlsx")
     assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
     assert planner.get("/staff/hr/monitoring.csv").status_code == 404
+
+
+def db_count(app) -> int:
+    from survey.models import Release
+
+    with app.app_context():
+        return len(db.session.scalars(select(Release)).all())
