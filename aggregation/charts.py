@@ -32,7 +32,7 @@ def write_chart(
     First dimension as groups (its total first, then its leaves), last as bar colours (leaves), a
     middle one as one panel per leaf. A cell with a count is a bar labelled with it; any other
     cell is no bar, only its symbol at the axis (`.` secret, `-` nothing, `x` not surveyed), each
-    symbol explained in the legend. The symbols of secret cells carry the SVG id `secret…`.
+    symbol explained in the legend. In the SVG, bars carry the id `bar…` and the symbols of secret cells `secret…`.
     Uses `Figure` (no pyplot, no global backend) and default style in an rc context, with a fixed
     SVG hash salt and no dates, so the same table gives the same bytes."""
     import matplotlib
@@ -75,7 +75,7 @@ def write_chart(
                     cell = protected.cells[key(group, panel, colour)]
                     count = published_count(cell)
                     if count:
-                        ax.barh(y, count, height=thickness, color=PALETTE[c % len(PALETTE)])
+                        ax.barh(y, count, height=thickness, color=PALETTE[c % len(PALETTE)], gid="bar")
                         ax.annotate(str(count), (count, y), xytext=(3, 0), textcoords="offset points",
                                     va="center", ha="left", fontsize=8)
                     else:  # a gap: the symbol stands at the axis, where no bar starts
