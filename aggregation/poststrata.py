@@ -15,7 +15,8 @@ not already say.
 The search: a box is split along one dimension into the children of its node when every child
 can itself be partitioned; each child is refined independently, so the result can mix levels
 (department cells for most groups, one group whole). "Finest" means the most boxes with people
-in them; ties keep the coarser box, then the first dimension. Boxes are memoised, so a table of
+in them; on a tie a split beats the whole box (its empty parts change nothing, and the leaves
+say more plainly what was used), and the first dimension beats later ones. Boxes are memoised, so a table of
 6 groups × 20 departments costs a few hundred box checks for all of its populations together.
 """
 from __future__ import annotations
@@ -50,6 +51,7 @@ def partition_finder(
             memo[box] = None
             return None
         choice: tuple[Partition, int] = ((box,), int(inhabited(box)))
+        whole = True  # on a tie a split wins over the whole box: its empty parts change nothing
         for axis, node in enumerate(box):
             kids = children[axis].get(node)
             if not kids:
@@ -58,8 +60,9 @@ def partition_finder(
             if any(part is None for part in parts):
                 continue
             weight = sum(part[1] for part in parts if part is not None)
-            if weight > choice[1]:
+            if weight > choice[1] or whole and weight == choice[1]:
                 choice = (tuple(itertools.chain.from_iterable(p[0] for p in parts if p is not None)), weight)
+                whole = False
         memo[box] = choice
         return choice
 
