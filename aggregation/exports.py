@@ -22,7 +22,6 @@ import os
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -364,10 +363,10 @@ def _estimates_sheet(ws: Worksheet, estimates: Sequence[tuple[TableEstimate, Tab
             values += [
                 _percent(estimate.share), _percent(estimate.lower), _percent(estimate.upper), estimate.respondents,
                 estimate.headcount, _percent(estimate.response_rate), _percent(estimate.bound_if_all_no),
-                _percent(estimate.bound_if_all_yes), describe_post_strata(item, labels, lang),
+                _percent(estimate.bound_if_all_yes), describe_post_strata(item, labels, lang), "",
             ]
         else:  # not even the respondents: they could give away a secret margin
-            values += [None] * 8 + [text["not_published"] if item.surveyed else text["not_surveyed_estimate"]]
+            values += [None] * 9 + [text["not_published"] if item.surveyed else text["not_surveyed_estimate"]]
         for column, value in enumerate(values, start=1):
             _put(ws, row, column, value, right=not isinstance(value, str))
             widths[column - 1] = max(widths[column - 1], len(str(value or "")))
@@ -384,7 +383,7 @@ def describe_post_strata(item: TableEstimate, labels: TableLabels, lang: str = "
         return ""
     varying = [i for i, node in enumerate(item.population) if any(box[i] != node for box in item.post_strata)]
     if not varying:
-        return text["unweighted"]
+        return text["unweighted_merged" if item.merged else "unweighted"]
     description = text["weighted_by"].format(
         count=len(item.post_strata), dimensions=" × ".join(labels.dimension(item.dimensions[i]) for i in varying)
     )

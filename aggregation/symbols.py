@@ -44,14 +44,15 @@ _TEXT: dict[str, dict[str, str]] = {
         "estimates_sheet": "Schätzungen",
         "estimates_title": "Hochgerechnete Anteile (gewichtet nach Beschäftigtenzahl der Gruppen, 95-%-Konfidenzintervall)",
         "estimate_columns": "Tabelle|Gruppe|Antwort|Anteil %|untere Grenze %|obere Grenze %|Antwortende|Beschäftigte|"
-        "Antwortquote (gültige Antworten) %|wenn alle anderen nein %|wenn alle anderen ja %|Gewichtet nach",
+        "Antwortquote (gültige Antworten) %|wenn alle anderen nein %|wenn alle anderen ja %|Gewichtet nach|Hinweis",
         "estimate_note": "Ein Anteil ruht nur auf veröffentlichten Zellen: gewichtet wird nach den feinsten Zellen, "
         "die alle veröffentlicht sind; wo eine feinere Zelle geheim ist, wird zusammengefasst. "
         "Die beiden Zahlen „wenn alle anderen …“ zeigen, was die Gewichtung nicht ausgleichen kann: den Anteil, "
         "wenn alle, die nicht geantwortet haben, nein bzw. ja geantwortet hätten.",
         "not_published": "nicht veröffentlicht (die Zellen dieser Gruppe sind geheim oder zu wenige haben geantwortet)",
         "not_surveyed_estimate": "nicht befragt",
-        "unweighted": "ungewichtet (nur die Zellen der Gruppe selbst sind veröffentlicht)",
+        "unweighted": "ungewichtet (eine einzige Schicht)",
+        "unweighted_merged": "ungewichtet (feinere Zellen sind geheim; nur die Zellen der Gruppe selbst sind veröffentlicht)",
         "weighted_by": "{count} Zellen nach {dimensions}",
         "merged": "(zusammengefasst, weil feinere Zellen geheim sind: {cells})",
     },
@@ -79,13 +80,14 @@ _TEXT: dict[str, dict[str, str]] = {
         "estimates_sheet": "Estimates",
         "estimates_title": "Estimated shares (weighted by the headcount of each group, 95 % confidence interval)",
         "estimate_columns": "Table|Group|Answer|Share %|Lower %|Upper %|Respondents|Headcount|"
-        "Response rate (valid answers) %|If all others said no %|If all others said yes %|Weighted by",
+        "Response rate (valid answers) %|If all others said no %|If all others said yes %|Weighted by|Note",
         "estimate_note": "A share rests on published cells only: it is weighted by the finest cells that are all "
         "published, merged where a finer cell is secret. The two \"if all others …\" figures show what "
         "weighting cannot fix: the share if everyone who did not answer had said no, or yes.",
         "not_published": "not published (the cells of this group are secret, or too few answered)",
         "not_surveyed_estimate": "not surveyed",
-        "unweighted": "unweighted (only the group's own cells are published)",
+        "unweighted": "unweighted (a single stratum)",
+        "unweighted_merged": "unweighted (finer cells are secret; only the group's own cells are published)",
         "weighted_by": "{count} cells by {dimensions}",
         "merged": "(merged because finer cells are secret: {cells})",
     },

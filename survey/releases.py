@@ -88,6 +88,7 @@ def make_release(
     # kept in the log, so that whoever reads it knows; this release was held to not narrowing them.
     already_disclosed = [str(w.message) for w in caught if issubclass(w.category, DisclosureRiskWarning)]
     number = len(earlier_rows) + 1
+    coverage = _coverage(wave)
     parameters = {
         "wave": wave.id,
         "wave_name": wave.name,
@@ -102,8 +103,8 @@ def make_release(
         "key_fingerprint": fingerprint(statistics_public_key()),
         "earlier_releases_audited": len(earlier_rows),
         "secondary_suppression": protection.method,
+        "strata_not_surveyed": sum(not s.surveyed and s.headcount > 0 for s in coverage),
     }
-    coverage = _coverage(wave)
     marked = [mark_not_surveyed(p, not_surveyed_keys(p.table, coverage)) for p in protection.tables]
     labelled = [(p, _labels(questionnaire, p.table, lang)) for p in marked]
     estimates = _estimates(labelled, wave, rules)

@@ -345,3 +345,25 @@ def test_charts_leave_global_matplotlib_settings_alone(tmp_path, marital):
         write_chart(marital, MARITAL_LABELS, tmp_path / "chart")
         assert {k: matplotlib.rcParams[k] for k in keys} == before
         assert dict.get(matplotlib.rcParams, "backend") is backend
+
+
+def test_the_estimates_sheet_says_what_each_share_is_weighted_over(tmp_path):
+    from aggregation.estimates import table_estimates
+
+    stratum = Dimension.flat("stratum.group", ["medium", "senior", "top"])
+    answer = Dimension.flat("answer", ["yes", "no"])
+    table = build_table("by_group", [stratum, answer], {("medium", "yes"): 10, ("medium", "no"): 30,
+                                                        ("senior", "yes"): 20, ("senior", "no"): 20,
+                                                        ("top", "yes"): 2, ("top", "no"): 9})
+    protected = protect([table], Rules()).tables[0]
+    estimates = table_estimates(protected, {("medium",): 400, ("senior",): 100, ("top",): 30})
+    labels = TableLabels("Antwort nach Gruppe", {"stratum.group": "Gruppe"},
+                         {"stratum.group": {"medium": "mittlerer Dienst", "top": "Leitung"}})
+    path = write_xlsx([(protected, labels)], tmp_path / "book.xlsx", parameters={}, title="t",
+                      estimates=[(e, labels) for e in estimates])
+    rows = {(r[1], r[2]): r for r in openpyxl.load_workbook(path)["Schätzungen"].iter_rows(min_row=5, values_only=True)}
+    total, medium, top = rows[("Insgesamt", "yes")], rows[("mittlerer Dienst", "yes")], rows[("Leitung", "yes")]
+    # The total: "top" has a secret cell, so only the total's own cells carry it.
+    assert total[3] is not None and total[11].startswith("ungewichtet (feinere Zellen sind geheim")
+    assert medium[3] == 25 and medium[11] == "ungewichtet (eine einzige Schicht)" and medium[12] is None
+    assert top[3] is None and top[11] is None and top[12].startswith("nicht veröffentlicht")

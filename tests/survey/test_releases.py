@@ -160,6 +160,7 @@ def test_a_stratum_without_codes_reads_not_surveyed_everywhere(app, runner, make
     assert top_estimates and all(e == {**e, "published": False, "reason": "not surveyed"} for e in top_estimates)
     total = next(e for e in estimates if e["population"] == {"stratum.group": "Total"} and e["answer"] == {
         "migration_background": "yes"})
+    assert document["parameters"]["strata_not_surveyed"] == 1
     assert total["published"] and total["headcount"] == 730  # the 30 nobody asked still count
     assert total["share"] == pytest.approx((400 * 9 / 23 + 300 * 6 / 13) / 700)  # their weight spread over the rest
     assert total["post_strata"] == {"cells": 3, "merged": []}  # medium, senior, and top without answers
