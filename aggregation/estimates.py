@@ -23,6 +23,10 @@ Statistical choices, in one place:
 - Publication: a share is published only if its denominator (respondents) is ≥ k and its
   numerator cell is published (section 7). Unpublished estimates carry no share, interval or
   bounds, because each of them would give away the numerator.
+- Post-strata of a released table (`table_estimates`): the finest partition of the population
+  whose cells are all published (`poststrata`), not always the leaf strata, so that one secret
+  cell in a small group withholds that group's estimate, not the whole administration's. Coarser
+  post-strata correct less for unequal response; the estimate records which were used.
 """
 from __future__ import annotations
 
@@ -37,9 +41,11 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy.stats import norm
 
+from .coverage import NOT_SURVEYED
+from .poststrata import is_leaf_box, partition_finder
 from .protect import ProtectedTable
 from .rules import MIN_COUNT_DEFAULT, MIN_COUNT_FLOOR, DisclosureRiskWarning
-from .tables import Dimension
+from .tables import TOTAL, Dimension, Key
 
 DEFAULT_EXCLUDE: tuple[str | None, ...] = ("prefer_not_to_say", "", None)
 
@@ -274,7 +280,11 @@ def estimate_from_frame(
 
 @dataclass(frozen=True)
 class TableEstimate:
-    """The weighted share of one answer category within one population of a released table."""
+    """The weighted share of one answer category within one population of a released table.
+
+    `post_strata`: the boxes (one node per stratum dimension) the share is weighted over, empty
+    when withheld; `merged` are those of them above the leaf level, where a finer cell is secret
+    (see `poststrata`). `surveyed` is False when no codes were issued anywhere in the population."""
 
     table_id: str
     dimensions: tuple[str, ...]  # the table's stratum dimensions
@@ -282,6 +292,9 @@ class TableEstimate:
     answer_dimension: str
     category: str
     estimate: ShareEstimate
+    post_strata: tuple[Key, ...] = ()
+    merged: tuple[Key, ...] = ()
+    surveyed: bool = True
 
 
 def table_estimates(
@@ -294,10 +307,13 @@ def table_estimates(
 ) -> list[TableEstimate]:
     """Shares per answer category for every population of a stratum × … × answer table.
 
-    The table's stratum dimensions (all but the last) are the post-strata, with `headcounts` for
-    each combination of their categories (0 where nobody belongs). An estimate is published only if every cell it rests on
-    (each post-stratum's hits and its substantive answers) is published: then it is a function of
-    published figures and the headcounts, and tells an attacker nothing the tables do not."""
+    The table's stratum dimensions (all but the last) give the post-strata, with `headcounts` for
+    each combination of their leaves (0 where nobody belongs). Each population is weighted over
+    the finest partition into boxes whose cells (hits and substantive answers) are all published,
+    with each box's headcount the sum of its leaves' (`poststrata`); it is withheld only when its
+    own cells are secret, or fewer than `min_count` answered. A published estimate is then a
+    function of published cells and public headcounts, and tells an attacker nothing the tables
+    do not. A population whose margin is marked `not_surveyed` (`coverage`) is withheld as such."""
     table = protected.table
     *strata_dimensions, answer = table.dimensions
     missing = [key for key in itertools.product(*(d.leaves for d in strata_dimensions)) if key not in headcounts]
@@ -305,33 +321,63 @@ def table_estimates(
         raise ValueError(f"table {table.id!r}: no headcount for strata {missing[:3]}")
     substantive = [c for c in answer.leaves if c not in exclude]
     below = [_leaves_below(d) for d in strata_dimensions]
+    sizes: dict[Key, int] = {}
+
+    def headcount(box: Key) -> int:
+        if box not in sizes:
+            sizes[box] = sum(headcounts[leaf] for leaf in itertools.product(*(b[n] for b, n in zip(below, box))))
+        return sizes[box]
+
+    def published(box: Key) -> bool:
+        return all(protected.cells[(*box, c)].count is not None for c in substantive)
+
+    finest = partition_finder(strata_dimensions, published, lambda box: headcount(box) > 0)
+    names = tuple(d.name for d in strata_dimensions)
     result = []
     for population in itertools.product(*(d.nodes for d in strata_dimensions)):
-        post_strata = list(itertools.product(*(below[i][node] for i, node in enumerate(population))))
-        if not any(headcounts[stratum] for stratum in post_strata):
+        if not headcount(population):
             continue  # a combination nobody belongs to (e.g. no senior staff in a department)
-        answered = {
-            stratum: [protected.cells[(*stratum, c)].count for c in substantive] for stratum in post_strata
-        }
-        all_published = all(v is not None for values in answered.values() for v in values)
+        surveyed = protected.cells[(*population, TOTAL)].status != NOT_SURVEYED
+        boxes = finest(population) if surveyed else None
+        if boxes is None:
+            for category in substantive:
+                estimate = _withheld(protected, population, substantive, category, headcount(population), surveyed)
+                result.append(TableEstimate(table.id, names, population, answer.name, category, estimate,
+                                            surveyed=surveyed))
+            continue
+        boxes = tuple(box for box in boxes if headcount(box))
+        merged = tuple(box for box in boxes if not is_leaf_box(box, strata_dimensions))
+        answered = {box: [protected.cells[(*box, c)].count or 0 for c in substantive] for box in boxes}
         for position, category in enumerate(substantive):
-            strata = [
-                StratumCount(
-                    headcounts[stratum],
-                    sum(v or 0 for v in answered[stratum]),
-                    answered[stratum][position] or 0,
-                )
-                for stratum in post_strata
-            ]
-            estimate = estimate_share(
-                strata, min_count=min_count, numerator_published=all_published, confidence=confidence
-            )
-            result.append(
-                TableEstimate(
-                    table.id, tuple(d.name for d in strata_dimensions), population, answer.name, category, estimate
-                )
-            )
+            strata = [StratumCount(headcount(box), sum(answered[box]), answered[box][position]) for box in boxes]
+            estimate = estimate_share(strata, min_count=min_count, confidence=confidence)
+            if not estimate.published:
+                boxes_used: tuple[Key, ...] = ()
+                merged_used: tuple[Key, ...] = ()
+            else:
+                boxes_used, merged_used = boxes, merged
+            result.append(TableEstimate(table.id, names, population, answer.name, category, estimate,
+                                        boxes_used, merged_used))
     return result
+
+
+def _withheld(
+    protected: ProtectedTable, population: Key, substantive: Sequence[str], category: str, headcount: int,
+    surveyed: bool,
+) -> ShareEstimate:
+    """A withheld estimate; its respondents (true counts) are for the office only, never released."""
+    counts = protected.table.counts
+    respondents = sum(counts.get((*population, c), 0) for c in substantive)
+    reason = (
+        "Not published: not surveyed, no codes were issued in this group."
+        if not surveyed
+        else "Not published: the cells of this group are secret, and the share would reveal them."
+    )
+    return ShareEstimate(
+        share=None, lower=None, upper=None, respondents=respondents, headcount=headcount,
+        response_rate=respondents / headcount, bound_if_all_no=None, bound_if_all_yes=None, published=False,
+        reason=reason, unrepresented_headcount=headcount if not respondents else 0,
+    )
 
 
 def _leaves_below(dimension: Dimension) -> dict[str, list[str]]:

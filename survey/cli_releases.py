@@ -77,4 +77,6 @@ def releases_show(release_id: int) -> None:
     click.echo("Published cells:")
     for table_id, cells in json.loads(release.published_json).items():
         secret = sum(1 for _, _, status in cells if status == "secret")
-        click.echo(f"  {table_id}: {len(cells)} cells, {secret} secret")
+        unsurveyed = sum(1 for _, _, status in cells if status == "not_surveyed")
+        click.echo(f"  {table_id}: {len(cells)} cells, {secret} secret"
+                   + (f", {unsurveyed} not surveyed" if unsurveyed else ""))

@@ -16,11 +16,21 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from aggregation import CannotProtect, DisclosureRiskWarning, Dimension, Rules, Table, protect
+from aggregation.coverage import StratumCoverage, mark_not_surveyed, not_surveyed_keys
 from aggregation.estimates import TableEstimate, table_estimates
-from aggregation.exports import TableLabels, legend, published_status, write_chart, write_table_csv, write_xlsx
+from aggregation.exports import (
+    TableLabels,
+    legend,
+    published_count,
+    published_status,
+    symbol,
+    write_chart,
+    write_table_csv,
+    write_xlsx,
+)
 from aggregation.frames import NOT_ANSWERED, STRATUM_PREFIX, response_frame, template_tables
 from aggregation.protect import EarlierRelease, ProtectedTable
 from questionnaires import Questionnaire
@@ -28,7 +38,7 @@ from questionnaires import Questionnaire
 from .crypto import fingerprint, info_for, open_sealed, seal
 from .extensions import db
 from .keys import key_files, statistics_public_key
-from .models import Release, Response, Wave
+from .models import Release, Response, Token, Wave
 from .pool import sealed_waiting
 from .stafflog import record
 from .waves import WaveError, get_wave, questionnaire_of
@@ -89,6 +99,7 @@ def make_release(
     number = len(earlier_rows) + 1
     # A standing wave's headcounts are one year's expected hires; its n-th yearly release covers n years.
     scale = number if wave.standing else 1
+    coverage = _coverage(wave)
     parameters = {
         "wave": wave.id,
         "wave_name": wave.name,
@@ -103,9 +114,11 @@ def make_release(
         "key_fingerprint": fingerprint(statistics_public_key()),
         "earlier_releases_audited": len(earlier_rows),
         "secondary_suppression": protection.method,
+        "strata_not_surveyed": sum(not s.surveyed and s.headcount > 0 for s in coverage),
         **({"year": year} if year is not None else {}),
     }
-    labelled = [(p, _labels(questionnaire, p.table, lang)) for p in protection.tables]
+    marked = [mark_not_surveyed(p, not_surveyed_keys(p.table, coverage)) for p in protection.tables]
+    labelled = [(p, _labels(questionnaire, p.table, lang)) for p in marked]
     estimates = _estimates(labelled, wave, rules, scale)
     files = _write_files(out_dir, labelled, parameters, lang, estimates)
     release = Release(
@@ -117,7 +130,7 @@ def make_release(
         parameters_json=json.dumps(
             {**parameters, "already_disclosed_by_earlier_releases": already_disclosed}, ensure_ascii=False, sort_keys=True
         ),
-        published_json=json.dumps(_published(protection.tables), ensure_ascii=False, sort_keys=True),
+        published_json=json.dumps(_published(marked), ensure_ascii=False, sort_keys=True),
         files_json=json.dumps(files, sort_keys=True),
         sealed_counts=seal(_true_counts(tables, protection.tables), statistics_public_key(), _info(wave.id, number)),
     )
@@ -171,10 +184,23 @@ def _earlier(row: Release, private) -> EarlierRelease:
     return EarlierRelease(tables, frozenset(secret))
 
 
+def _coverage(wave: Wave) -> list[StratumCoverage]:
+    """Which strata were surveyed: those in which codes were issued (a stratum below the minimum
+    size gets none). Public already: the office's participation pages show codes per stratum."""
+    issued = dict(db.session.execute(
+        select(Token.stratum_id, func.count()).where(Token.wave_id == wave.id).group_by(Token.stratum_id)).all())
+    return [
+        StratumCoverage({STRATUM_PREFIX + k: v for k, v in s.attributes.items()}, s.headcount, issued.get(s.id, 0) > 0)
+        for s in wave.strata
+    ]
+
+
 def _published(protected: list[ProtectedTable]) -> dict:
-    """What left the system: per cell the count or nothing, and safe/zero/secret (never why it is secret)."""
+    """What left the system: per cell the count as published (nothing when secret or not
+    surveyed), and safe/zero/secret/not_surveyed (never why it is secret)."""
     return {
-        p.id: [[list(key), cell.count, published_status(cell)] for key, cell in p.cells.items()] for p in protected
+        p.id: [[list(key), published_count(cell), published_status(cell)] for key, cell in p.cells.items()]
+        for p in protected
     }
 
 
@@ -199,7 +225,8 @@ def _labels(questionnaire: Questionnaire, table: Table, lang: str) -> TableLabel
 
 
 def _estimates(labelled, wave: Wave, rules: Rules, scale: int = 1) -> list[tuple[TableEstimate, TableLabels]]:
-    """Weighted shares for every table of strata × answer, post-stratified by the table's strata."""
+    """Weighted shares for every table of strata × answer, post-stratified by the finest published
+    cells of the table's strata (see `aggregation.poststrata`); `scale` multiplies the headcounts."""
     result = []
     for protected, labels in labelled:
         *strata_dimensions, answer = protected.table.dimensions
@@ -218,8 +245,10 @@ def _estimates(labelled, wave: Wave, rules: Rules, scale: int = 1) -> list[tuple
 
 
 def _estimate_json(item: TableEstimate) -> dict:
+    """One estimate for release.json. `post_strata` says what a published share is weighted over:
+    how many cells, and those of them above the leaf strata (merged where a finer cell is secret)."""
     estimate = item.estimate
-    entry = {
+    entry: dict = {
         "table": item.table_id,
         "population": dict(zip(item.dimensions, item.population)),
         "answer": {item.answer_dimension: item.category},
@@ -236,9 +265,15 @@ def _estimate_json(item: TableEstimate) -> dict:
             response_rate=estimate.response_rate,
             share_if_all_others_no=estimate.bound_if_all_no,
             share_if_all_others_yes=estimate.bound_if_all_yes,
+            post_strata={
+                "cells": len(item.post_strata),
+                "merged": [dict(zip(item.dimensions, box)) for box in item.merged],
+            },
         )
+    elif not item.surveyed:
+        entry["reason"] = "not surveyed"
     else:  # not even the respondents: they could give away a secret margin
-        entry["reason"] = "a cell it rests on is secret, or too few answered"
+        entry["reason"] = "the group's own cells are secret, or too few answered"
     return entry
 
 
@@ -265,7 +300,8 @@ def _write_files(
                     "title": labels.title,
                     "dimensions": [d.name for d in p.table.dimensions],
                     "cells": [
-                        {"key": list(key), "count": cell.count, "status": published_status(cell)}
+                        {"key": list(key), "count": published_count(cell), "symbol": symbol(cell),
+                         "status": published_status(cell)}
                         for key, cell in p.cells.items()
                     ],
                 }

@@ -95,7 +95,8 @@ def release_file(release: Release, name: str) -> Path | None:
 @dataclass(frozen=True)
 class ShownTable:
     """One released table laid out for a page: rows by every dimension but the last, columns by the
-    last; a cell is its count, or the legend's symbol for a secret (`.`) or a true zero (`-`)."""
+    last; a cell is its count, or the legend's symbol for a secret (`.`), a true zero (`-`) or a
+    group that was not surveyed (`x`)."""
 
     id: str
     title: str
@@ -119,7 +120,7 @@ def shown_release(release: Release) -> ShownRelease:
     if document_path is None:
         return ShownRelease(present, [], [], [])
     document = json.loads(document_path.read_text(encoding="utf-8"))
-    symbols = {"secret": ".", "zero": "-"}
+    symbols = {"secret": ".", "zero": "-", "not_surveyed": "x"}
     tables = []
     for table in document["tables"]:
         path = release_file(release, f"{table['id']}.csv")
@@ -144,6 +145,8 @@ def _pivot(table_id: str, title: str, path: Path, dimensions: list[str], symbols
         if column not in columns:
             columns.append(column)
         label = " · ".join(row[f"{d}_label"] for d in row_dims) or title
-        body.setdefault(label, {})[column] = row["count"] if row["status"] == "safe" else symbols.get(row["status"], "")
+        # The CSV's own symbol column (releases since it has one), else the symbol for the status.
+        shown = row.get("symbol") or (row["count"] if row["status"] == "safe" else symbols.get(row["status"], ""))
+        body.setdefault(label, {})[column] = shown
     return ShownTable(table_id, title, columns,
                       [(label, [cells.get(c, "") for c in columns]) for label, cells in body.items()], chart)

@@ -252,22 +252,77 @@ def test_table_estimates_weight_each_group_by_its_headcount_and_leave_out_unknow
     assert overall.bound_if_all_no == pytest.approx(30 / 500)
 
 
-def test_an_estimate_that_rests_on_a_secret_cell_is_withheld_and_others_are_not():
+def test_a_secret_cell_withholds_its_group_but_not_the_total():
     table = build_table("mb", [GROUPS, MB], {
         ("medium", "yes"): 2, ("medium", "no"): 30,
         ("senior", "yes"): 20, ("senior", "no"): 20,
     })
     protected = protect([table], Rules()).tables[0]
     assert protected.cells[("medium", "yes")].count is None
-    found = {(e.population, e.category): e.estimate for e in table_estimates(protected, {
-        ("medium",): 400, ("senior",): 100,
-    })}
-    for population in [("Total",), ("medium",)]:
-        withheld = found[(population, "yes")]
-        assert not withheld.published and withheld.share is None and withheld.lower is None
-    senior = [found[(("senior",), c)] for c in ("yes", "no")]
+    found = {(e.population, e.category): e for e in table_estimates(protected, {("medium",): 400, ("senior",): 100})}
+    withheld = found[(("medium",), "yes")]
+    assert not withheld.estimate.published and withheld.estimate.share is None and withheld.post_strata == ()
+    # The total rests on its own published cells: 22 of 72, unweighted because no finer cells are all published.
+    total = found[(("Total",), "yes")]
+    assert total.estimate.published and total.estimate.share == pytest.approx(22 / 72)
+    assert total.post_strata == total.merged == (("Total",),)
+    assert total.estimate.lower < 22 / 72 < total.estimate.upper
+    senior = [found[(("senior",), c)].estimate for c in ("yes", "no")]
     published_cells = [protected.cells[("senior", c)].count for c in ("yes", "no")]
     assert all(e.published for e in senior) == all(v is not None for v in published_cells)
+
+
+DEPARTMENTS = Dimension.hierarchical("stratum.department", {"D3": ["32", "33"], "D5": ["50", "51"]})
+
+
+def test_the_finest_published_partition_mixes_levels_where_one_cell_is_secret():
+    inner = {}
+    for group in GROUPS.leaves:
+        for department in DEPARTMENTS.leaves:
+            inner[(group, department, "yes")] = 10
+            inner[(group, department, "no")] = 20
+    inner[("medium", "33", "yes")] = 2  # primary: its department column and group row get secondaries
+    table = build_table("mb", [GROUPS, DEPARTMENTS, MB], inner)
+    protected = protect([table], Rules()).tables[0]
+    headcounts = {(g, d): 100 for g in GROUPS.leaves for d in DEPARTMENTS.leaves}
+    found = {(e.population, e.category): e for e in table_estimates(protected, headcounts)}
+    total = found[(("Total", "Total"), "yes")]
+    assert total.estimate.published
+    # Every leaf stratum with all its cells published is its own post-stratum; the rest is merged,
+    # at the finest level whose cells are all published.
+    leaf_boxes = [b for b in total.post_strata if b not in total.merged]
+    assert leaf_boxes and all(all(protected.cells[(*b, c)].count is not None for c in ("yes", "no"))
+                              for b in total.post_strata)
+    assert ("medium", "33") not in total.post_strata and total.merged
+    assert len(total.post_strata) > len(GROUPS.leaves)  # finer than the group margins alone
+    covered = sorted(leaf for box in total.post_strata for leaf in _leaves(box))
+    assert covered == sorted((g, d) for g in GROUPS.leaves for d in DEPARTMENTS.leaves)
+
+
+def _leaves(box):
+    groups = GROUPS.leaves if box[0] == "Total" else (box[0],)
+    departments = [d for d in DEPARTMENTS.leaves if box[1] in DEPARTMENTS.path(d)]
+    return [(g, d) for g in groups for d in departments]
+
+
+def test_a_group_nobody_was_asked_is_withheld_as_not_surveyed():
+    from aggregation.coverage import NOT_SURVEYED, StratumCoverage, mark_not_surveyed, not_surveyed_keys
+
+    table = build_table("mb", [GROUPS, MB], {("medium", "yes"): 10, ("medium", "no"): 30})
+    strata = [StratumCoverage({"stratum.group": "medium"}, 400, True), StratumCoverage({"stratum.group": "senior"}, 12, False)]
+    keys = not_surveyed_keys(table, strata)
+    assert keys == {("senior", c) for c in MB.nodes}
+    protected = mark_not_surveyed(protect([table], Rules()).tables[0], keys)
+    assert protected.cells[("senior", "yes")].status == NOT_SURVEYED and protected.cells[("senior", "yes")].count == 0
+    found = {(e.population, e.category): e for e in table_estimates(protected, {("medium",): 400, ("senior",): 12})}
+    senior = found[(("senior",), "yes")]
+    assert not senior.surveyed and not senior.estimate.published and "not surveyed" in senior.estimate.reason
+    total = found[(("Total",), "yes")]
+    # The total still counts the 12 people nobody asked: in its headcount, and in the non-response bounds.
+    assert total.estimate.published and total.estimate.unrepresented_headcount == 12
+    assert total.estimate.share == pytest.approx(10 / 40) and total.estimate.headcount == 412
+    with pytest.raises(ValueError, match="no codes were issued"):
+        mark_not_surveyed(protect([table], Rules()).tables[0], {("medium", "yes")})
 
 
 def test_table_estimates_need_a_headcount_for_every_group():

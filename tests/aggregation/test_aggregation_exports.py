@@ -99,15 +99,16 @@ def read_cross_tab(ws, block_heading: str | None = None) -> dict[tuple[str, ...]
 
 
 def test_display_symbols_follow_german_official_statistics(marital, staff):
-    assert SYMBOLS == {"secret": ".", "nothing": "-"}
+    assert SYMBOLS == {"secret": ".", "nothing": "-", "not_surveyed": "x"}
     assert display_value(marital.cells[("single", "F")]) == "."  # primary
     assert display_value(marital.cells[("divorced", "M")]) == "."  # secondary
     assert display_value(marital.cells[("married", "M")]) == "38"
     assert display_value(staff.cells[("50", "senior", "no")]) == "-"
     german, english = legend("de"), legend("en")
-    assert [s for s, _ in german] == [".", "-", "Insgesamt"] and [s for s, _ in english] == [".", "-", "Total"]
-    assert "Geheimhaltung" in german[0][1] and "nichts vorhanden" in german[1][1]
-    assert "secret" in english[0][1] and "zero" in english[1][1] and "include" in english[2][1]
+    assert [s for s, _ in german] == [".", "-", "x", "Insgesamt"] and [s for s, _ in english] == [".", "-", "x", "Total"]
+    assert "Geheimhaltung" in german[0][1] and "nichts vorhanden" in german[1][1] and "nicht befragt" in german[2][1]
+    assert "secret" in english[0][1] and "zero" in english[1][1] and "not surveyed" in english[2][1]
+    assert "include" in english[3][1]
     with pytest.raises(ValueError, match="language"):
         legend("fr")
 
@@ -137,17 +138,19 @@ def test_long_frame_has_one_row_per_cell_and_never_names_the_reason_for_a_secret
     assert english.iloc[0]["Familienstand"] == "Total"
 
 
-def test_csv_round_trips_with_codes_labels_parents_and_empty_secret_counts(tmp_path, marital, staff):
+def test_csv_round_trips_with_codes_labels_parents_and_the_legends_symbols(tmp_path, marital, staff):
     for protected, labels in ((marital, MARITAL_LABELS), (staff, STAFF_LABELS)):
         path = write_table_csv(protected, labels, tmp_path / f"{protected.id}.csv")
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         counts = pd.read_csv(path, usecols=["count"], dtype={"count": "Int64"})["count"]
         dims = protected.table.dimensions
         per_dimension = [c for d in dims for c in (d.name, f"{d.name}_label", f"{d.name}_parent")]
-        assert list(frame.columns) == ["table", *per_dimension, "count", "status"]
+        assert list(frame.columns) == ["table", *per_dimension, "count", "symbol", "status"]
         assert len(frame) == len(protected.cells)
         assert (counts.isna() == (frame["status"] == "secret")).all()
         assert set(frame["status"]) <= {"safe", "zero", "secret"}
+        # the same symbols as the workbook and the legend
+        assert (frame["symbol"] == frame["status"].map({"secret": ".", "zero": "-", "safe": ""})).all()
         for i, key in enumerate(protected.table.keys):
             assert tuple(frame.loc[i, [d.name for d in dims]]) == key
             cell = protected.cells[key]
@@ -157,8 +160,8 @@ def test_csv_round_trips_with_codes_labels_parents_and_empty_secret_counts(tmp_p
                 assert counts[i] == cell.count
     rows = pd.read_csv(tmp_path / "answer_by_department_and_group.csv", dtype=str, keep_default_na=False)
     row = rows[(rows["department"] == "32") & (rows["group"] == "medium") & (rows["answer"] == "yes")].iloc[0]
-    assert (row["department_label"], row["department_parent"], row["count"], row["status"]) == (
-        "32 Personal", "Directorate 3", "", "secret")
+    assert (row["department_label"], row["department_parent"], row["count"], row["symbol"], row["status"]) == (
+        "32 Personal", "Directorate 3", "", ".", "secret")
     assert set(rows.loc[rows["department"] == "Directorate 3", "department_parent"]) == {TOTAL}
     assert set(rows.loc[rows["department"] == TOTAL, "department_parent"]) == {""}
     assert (tmp_path / "marital_by_sex.csv").read_text(encoding="utf-8").startswith("table,marital status,")
@@ -263,19 +266,48 @@ def test_same_input_same_bytes_and_no_dates(tmp_path, marital, staff):
 
 @pytest.mark.parametrize("lang,secret,nothing", [("de", "geheim (.)", "nichts vorhanden (-)"),
                                                   ("en", "secret (.)", "nothing (-)")])
-def test_charts_mark_secret_cells_visibly(tmp_path, marital, staff, lang, secret, nothing):
+def test_charts_draw_the_total_and_a_secret_cell_as_a_marked_gap(tmp_path, marital, staff, lang, secret, nothing):
     png, svg = write_chart(marital, MARITAL_LABELS, tmp_path / "marital.v1", lang=lang)
     assert (png.name, svg.name) == ("marital.v1.png", "marital.v1.svg")
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     text = svg.read_text(encoding="utf-8")
-    assert f"<!-- {secret} -->" in text and nothing not in text  # no zero among the inner cells
-    assert text.count('id="secret') == 4  # one placeholder bar per secret inner cell
+    assert f"<!-- {secret} -->" in text and nothing not in text  # no zero among the cells drawn
+    # The total comes first, with labels; a secret cell is its symbol at the axis and no bar at all.
+    total = {"de": "Insgesamt", "en": "Total"}[lang]
+    assert text.index(f"<!-- {total} -->") < text.index("<!-- verheiratet -->") and "<!-- married -->" not in text
+    drawn = [marital.cells[(g, s)] for g in (TOTAL, *MARITAL.leaves) for s in SEX.leaves]
+    assert text.count('id="secret') == sum(c.count is None for c in drawn) == 4
+    assert text.count('id="bar') == sum(bool(c.count) for c in drawn) == 4  # two totals, two married
+    assert "<!-- 48 -->" in text and "<!-- 22 -->" in text  # the totals by sex
     _, svg3 = write_chart(staff, STAFF_LABELS, tmp_path / "staff", lang=lang)
     text3 = svg3.read_text(encoding="utf-8")
-    inner_secret = sum(c.count is None and staff.table.is_inner(k) for k, c in staff.cells.items())
+    drawn3 = [c for k, c in staff.cells.items()
+              if k[0] in (TOTAL, *DEPARTMENT.leaves) and k[1] != TOTAL and k[2] != TOTAL]
     assert f"<!-- {secret} -->" in text3 and f"<!-- {nothing} -->" in text3 and "<!-- - -->" in text3
-    assert text3.count('id="secret') == inner_secret == 8
-    assert "<!-- Laufbahngruppe: höherer Dienst -->" in text3 and "<!-- 82 -->" not in text3  # margins omitted
+    assert text3.count('id="secret') == sum(c.count is None for c in drawn3) == 8
+    assert text3.count('id="bar') == sum(bool(c.count) for c in drawn3)
+    assert "<!-- Laufbahngruppe: höherer Dienst -->" in text3 and "<!-- 82 -->" not in text3  # no grand total bar
+
+
+def test_not_surveyed_cells_read_x_in_every_file(tmp_path):
+    from aggregation.coverage import StratumCoverage, mark_not_surveyed, not_surveyed_keys
+
+    table = build_table("by_group", [GROUP, ANSWER], {("medium", "yes"): 12, ("medium", "no"): 20})
+    strata = [StratumCoverage({"group": "medium"}, 300, True), StratumCoverage({"group": "senior"}, 15, False)]
+    protected = mark_not_surveyed(protect([table], Rules(min_count=3, group_rule=False)).tables[0],
+                                  not_surveyed_keys(table, strata))
+    frame = pd.read_csv(write_table_csv(protected, STAFF_LABELS, tmp_path / "t.csv"), dtype=str, keep_default_na=False)
+    senior = frame[frame["group"] == "senior"]
+    assert set(senior["symbol"]) == {"x"} and set(senior["status"]) == {"not_surveyed"} and set(senior["count"]) == {""}
+    assert set(frame.loc[frame["group"] == "medium", "symbol"]) == {""}
+    ws = openpyxl.load_workbook(write_xlsx([(protected, STAFF_LABELS)], tmp_path / "b.xlsx", parameters={},
+                                           title="t")).worksheets[0]
+    shown = read_cross_tab(ws)
+    assert shown[("höherer Dienst", "ja")] == shown[("höherer Dienst", "Insgesamt")] == "x"
+    assert shown[("mittlerer Dienst", "ja")] == 12
+    _, svg = write_chart(protected, STAFF_LABELS, tmp_path / "chart")
+    text = svg.read_text(encoding="utf-8")
+    assert "<!-- x -->" in text and "<!-- nicht befragt (x) -->" in text and text.count('id="bar') == 4
 
 
 def test_a_one_dimensional_chart_and_exactly_the_files_asked(tmp_path):
@@ -313,3 +345,25 @@ def test_charts_leave_global_matplotlib_settings_alone(tmp_path, marital):
         write_chart(marital, MARITAL_LABELS, tmp_path / "chart")
         assert {k: matplotlib.rcParams[k] for k in keys} == before
         assert dict.get(matplotlib.rcParams, "backend") is backend
+
+
+def test_the_estimates_sheet_says_what_each_share_is_weighted_over(tmp_path):
+    from aggregation.estimates import table_estimates
+
+    stratum = Dimension.flat("stratum.group", ["medium", "senior", "top"])
+    answer = Dimension.flat("answer", ["yes", "no"])
+    table = build_table("by_group", [stratum, answer], {("medium", "yes"): 10, ("medium", "no"): 30,
+                                                        ("senior", "yes"): 20, ("senior", "no"): 20,
+                                                        ("top", "yes"): 2, ("top", "no"): 9})
+    protected = protect([table], Rules()).tables[0]
+    estimates = table_estimates(protected, {("medium",): 400, ("senior",): 100, ("top",): 30})
+    labels = TableLabels("Antwort nach Gruppe", {"stratum.group": "Gruppe"},
+                         {"stratum.group": {"medium": "mittlerer Dienst", "top": "Leitung"}})
+    path = write_xlsx([(protected, labels)], tmp_path / "book.xlsx", parameters={}, title="t",
+                      estimates=[(e, labels) for e in estimates])
+    rows = {(r[1], r[2]): r for r in openpyxl.load_workbook(path)["Schätzungen"].iter_rows(min_row=5, values_only=True)}
+    total, medium, top = rows[("Insgesamt", "yes")], rows[("mittlerer Dienst", "yes")], rows[("Leitung", "yes")]
+    # The total: "top" has a secret cell, so only the total's own cells carry it.
+    assert total[3] is not None and total[11].startswith("ungewichtet (feinere Zellen sind geheim")
+    assert medium[3] == 25 and medium[11] == "ungewichtet (eine einzige Schicht)" and medium[12] is None
+    assert top[3] is None and top[11] is None and top[12].startswith("nicht veröffentlicht")

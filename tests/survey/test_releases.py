@@ -72,6 +72,11 @@ def test_a_release_writes_protected_files_and_logs_them(app, runner, wave, tmp_p
     senior = next(e for e in estimates if e["population"] == {"stratum.group": "senior"} and e["answer"] == {
         "migration_background": "yes"})
     assert senior == {**senior, "published": False} and "share" not in senior and "respondents" not in senior
+    # With two groups the total's own "yes" cell is secret too (it and medium's would give senior's away).
+    cells = {tuple(c["key"]): c for c in by_group["cells"]}
+    total = next(e for e in estimates if e["population"] == {"stratum.group": "Total"} and e["answer"] == {
+        "migration_background": "yes"})
+    assert total["published"] == (cells[("Total", "yes")]["count"] is not None)
     assert document["parameters"]["secondary_suppression"] == "optimal"
     book = openpyxl.load_workbook(out / "release.xlsx")
     assert len(book.sheetnames) == 3 + 3  # three tables, estimates, legend, parameters
@@ -126,3 +131,52 @@ def test_the_release_log_is_append_only(app, runner, wave, tmp_path: Path):
                 db.session.execute(text(statement))
             db.session.rollback()
     assert count_rows(app, "releases") == 1
+
+
+def test_a_stratum_without_codes_reads_not_surveyed_everywhere(app, runner, make_wave, answer, tmp_path: Path):
+    import csv
+
+    wave = make_wave("migration-background", strata=STRATA + "top,60,30\n")
+    answer(wave, {"group": "medium", "department": "32"}, {"own_citizenship_at_birth": "no"}, 9)
+    answer(wave, {"group": "medium", "department": "32"}, {"own_citizenship_at_birth": "yes",
+                                                             "mother_citizenship_at_birth": "yes",
+                                                             "father_citizenship_at_birth": "yes"}, 14)
+    answer(wave, {"group": "senior", "department": "50"}, {"own_citizenship_at_birth": "no"}, 6)
+    answer(wave, {"group": "senior", "department": "50"}, {"own_citizenship_at_birth": "yes",
+                                                            "mother_citizenship_at_birth": "yes",
+                                                            "father_citizenship_at_birth": "yes"}, 7)
+    out = tmp_path / "r1"
+    result = _release(runner, wave, out)
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "release.json").read_text())
+    assert ("x", next(m for s, m in legend_of(document) if s == "x")) in legend_of(document)
+    by_group = next(t for t in document["tables"] if t["id"] == "migration_background_by_group")
+    top = [c for c in by_group["cells"] if c["key"][0] == "top"]
+    assert top and all(c == {**c, "count": None, "symbol": "x", "status": "not_surveyed"} for c in top)
+    medium = next(c for c in by_group["cells"] if c["key"] == ["medium", "yes"])
+    assert (medium["count"], medium["symbol"], medium["status"]) == (9, "", "safe")
+    estimates = [e for e in document["estimates"] if e["table"] == "migration_background_by_group"]
+    top_estimates = [e for e in estimates if e["population"] == {"stratum.group": "top"}]
+    assert top_estimates and all(e == {**e, "published": False, "reason": "not surveyed"} for e in top_estimates)
+    total = next(e for e in estimates if e["population"] == {"stratum.group": "Total"} and e["answer"] == {
+        "migration_background": "yes"})
+    assert document["parameters"]["strata_not_surveyed"] == 1
+    assert total["published"] and total["headcount"] == 730  # the 30 nobody asked still count
+    assert total["share"] == pytest.approx((400 * 9 / 23 + 300 * 6 / 13) / 700)  # their weight spread over the rest
+    assert total["post_strata"] == {"cells": 3, "merged": []}  # medium, senior, and top without answers
+    with open(out / "migration_background_by_group.csv", encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["stratum.group"] == "top"]
+    assert rows and all((r["count"], r["symbol"], r["status"]) == ("", "x", "not_surveyed") for r in rows)
+    with app.app_context():
+        from sqlalchemy import select
+
+        from survey.models import Release
+
+        logged = json.loads(db.session.scalars(select(Release)).one().published_json)
+    assert all(status == "not_surveyed" and count is None
+               for key, count, status in logged["migration_background_by_group"] if key[0] == "top")
+    assert "not surveyed" in runner.invoke(args=["releases", "show", "1"]).output
+
+
+def legend_of(document: dict) -> list[tuple[str, str]]:
+    return [(entry["symbol"], entry["meaning"]) for entry in document["legend"]]
