@@ -41,9 +41,24 @@ class GroupMonitor:
     missing: str = ""  # which figures HR still has to enter; rows are empty then
 
 
+#: The key of the trainees' entering classes in `measured` (Measure 1), beside the plan's groups.
+TRAINEES = "trainee"
+
+
 def monitor(plan: Plan, measured: Mapping[str, Mapping[int, Interval]]) -> list[GroupMonitor]:
-    """Every group of the plan over its hiring years; `measured[group][year]` is a year's hiring rate."""
-    return [_group(plan, group, measured.get(group.key, {})) for group in plan.groups]
+    """Every group of the plan over its hiring years, then the trainees' entering classes;
+    `measured[group][year]` is a year's hiring rate."""
+    return [*(_group(plan, group, measured.get(group.key, {})) for group in plan.groups),
+            _trainees(plan, measured.get(TRAINEES, {}))]
+
+
+def _trainees(plan: Plan, measured: Mapping[int, Interval]) -> GroupMonitor:
+    """Measure 1 asks a share of each entering class, not a path: every year is held to that share."""
+    share = plan.trainees_share
+    first, last = plan.hiring_period
+    rows = tuple(YearRow(year, share, share, measured.get(year), None, _status(measured.get(year), share))
+                 for year in range(first, max([last, *measured]) + 1))
+    return GroupMonitor(TRAINEES, "Trainees (each entering class)", None, share, share, rows)
 
 
 def _group(plan: Plan, group: PlanGroup, measured: Mapping[int, Interval]) -> GroupMonitor:

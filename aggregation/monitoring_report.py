@@ -86,8 +86,13 @@ def draw_group(figure, group: GroupMonitor, lang: str = "de") -> None:
     measured so far (a band: the interval), and each year's measured hiring rate against the
     required share (points with interval bars, the required share as a dashed line)."""
     text = TEXT[lang]
-    left, right = figure.subplots(1, 2)
     years = [row.year for row in group.rows]
+    if group.baseline is None:  # the trainees: a share of each entering class, no path
+        right = figure.subplots(1, 1)
+        _draw_hires(right, group, years, text)
+        figure.suptitle(group.name, fontsize=12)
+        return
+    left, right = figure.subplots(1, 2)
     start = years[0] - 1  # the baseline holds at the end of the year before hiring starts
     left.plot([start, *years], [group.baseline * 100] + [row.planned_share * 100 for row in group.rows], marker="o",
               label=text["planned"])
@@ -99,6 +104,14 @@ def draw_group(figure, group: GroupMonitor, lang: str = "de") -> None:
     left.set_title(text["share"], fontsize=10)
     left.set_ylabel("%")
     left.legend(fontsize=8, frameon=False)
+    _draw_hires(right, group, years, text)
+    left.set_xticks([start, *years])
+    left.spines[["top", "right"]].set_visible(False)
+    figure.suptitle(group.name, fontsize=12)
+
+
+def _draw_hires(right, group: GroupMonitor, years: list[int], text: dict[str, str]) -> None:
+    """Each year's measured hiring rate (points with interval bars) against the required share."""
     right.axhline(group.required_hires * 100, color="#B22222", linestyle="--", label=text["required"])
     measured = [(row.year, row.measured_hires) for row in group.rows if row.measured_hires is not None]
     if measured:
@@ -110,11 +123,8 @@ def draw_group(figure, group: GroupMonitor, lang: str = "de") -> None:
     right.set_xlim(min(years) - 0.5, max(years) + 0.5)
     right.set_title(text["required"], fontsize=10)
     right.legend(fontsize=8, frameon=False)
-    left.set_xticks([start, *years])
     right.set_xticks(years)
-    for ax in (left, right):
-        ax.spines[["top", "right"]].set_visible(False)
-    figure.suptitle(group.name, fontsize=12)
+    right.spines[["top", "right"]].set_visible(False)
 
 
 def write_monitoring_pdf(monitors: Sequence[GroupMonitor], path: os.PathLike[str] | str, *, title: str,
@@ -137,8 +147,8 @@ def write_monitoring_pdf(monitors: Sequence[GroupMonitor], path: os.PathLike[str
                 continue
             latest = next((r for r in reversed(group.rows) if r.status != NO_DATA), None)
             state = text[latest.status] + f" ({latest.year})" if latest else text[NO_DATA]
-            lines.append(f"{group.name}: {_pct(group.baseline)} → {_pct(group.target)}, "
-                         f"{text['required'].lower()} {_pct(group.required_hires)}; {state}")
+            path = f"{_pct(group.baseline)} → {_pct(group.target)}, " if group.baseline is not None else ""
+            lines.append(f"{group.name}: {path}{text['required'].lower()} {_pct(group.required_hires)}; {state}")
         lines += ["", f"{text['source']}: {source}"]
         cover.text(0.08, 0.92, "\n".join(lines), va="top", fontsize=10, wrap=True)
         pdf.savefig(cover)

@@ -56,3 +56,10 @@ def test_hiring_rates_rest_on_published_changes_only():
     third = {**second, ("medium", "yes"): None}
     assert 2029 not in hiring_rates([(2027, first), (2028, second), (2029, third)], {"medium": 40}, min_count=5).get(
         "medium", {})
+
+
+def test_the_trainees_are_held_to_the_share_of_each_entering_class():
+    trainees = monitor(PLAN, {"trainee": {2023: Interval(0.31, 0.45), 2024: Interval(0.2, 0.28)}})[-1]
+    assert trainees.key == "trainee" and trainees.required_hires == pytest.approx(0.30)
+    status = {row.year: row.status for row in trainees.rows}
+    assert status[2022] == NO_DATA and status[2023] == ON_TRACK and status[2024] == BEHIND

@@ -187,6 +187,17 @@ def test_the_demo_brings_a_released_wave_for_hr(app, runner, monkeypatch):
         from survey.hr.monitoring import measured_rates
 
         assert set(measured_rates()["all"]) == {2025, 2026}  # the monitoring has two measured years
+        from survey.hr.monitoring import report_bytes
+
+        pdf_bytes, _ = report_bytes("pdf")
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf_bytes)
+    pages = len(document)
+    image = document[1].render(scale=1).to_pil().convert("L")
+    document.close()
+    assert pages >= 4  # the cover, and the groups the demo gave figures to
+    assert image.getextrema()[0] < 100  # drawn, not blank
     assert db_count(app) == 3  # made once: the second demo found its releases
 
 
