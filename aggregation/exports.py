@@ -160,7 +160,6 @@ def write_xlsx(
     how they were protected. Sheet names come from table ids, made Excel-safe and unique. No
     dates: document properties and zip entries carry the fixed 1980-01-01 placeholder."""
     from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
 
     text = text_for(lang)
     if not tables:
@@ -184,6 +183,14 @@ def write_xlsx(
         right=True,
     )
     workbook.active = 0
+    return save_undated(workbook, Path(path), title=title, lang=lang)
+
+
+def save_undated(workbook: Any, target: Path, *, title: str, lang: str) -> Path:
+    """Save an openpyxl workbook with no time of saving in its properties or its zip entries
+    (the release workbook and HR's monitoring report alike), so the same content gives the same bytes."""
+    from openpyxl.writer.excel import ExcelWriter
+
     properties = workbook.properties
     properties.title = title
     properties.creator = "wir-survey"
@@ -194,7 +201,6 @@ def write_xlsx(
     # ExcelWriter rather than Workbook.save, which stamps the time of saving into the properties.
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).save()
-    target = Path(path)
     target.write_bytes(_undated_zip(buffer.getvalue()))
     return target
 

@@ -129,7 +129,7 @@ def hiring_rates(
         for group in groups:
             change = {}
             for answer in substantive:
-                now, before = cells.get((group, answer)), previous.get((group, answer), 0) if previous else 0
+                now, before = cells.get((group, answer)), previous.get((group, answer), 0)
                 change[answer] = None if now is None or before is None else now - before
             if any(v is None or v < 0 for v in change.values()):
                 continue

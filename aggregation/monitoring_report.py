@@ -8,6 +8,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from .exports import save_undated
 from .monitoring import BEHIND, NO_DATA, ON_TRACK, UNCERTAIN, GroupMonitor
 
 TEXT = {
@@ -59,26 +60,7 @@ def write_monitoring_xlsx(monitors: Sequence[GroupMonitor], path: os.PathLike[st
     sheet.append([f"{text['source']}: {source}"])
     for column, width in zip("ABCDEFG", (28, 8, 22, 24, 30, 24, 18)):
         sheet.column_dimensions[column].width = width
-    return _save_undated(book, Path(path), title, lang)
-
-
-def _save_undated(book, target: Path, title: str, lang: str) -> Path:
-    """Like the release workbook: no time of saving in the properties or the zip entries."""
-    import io
-    import zipfile
-
-    from openpyxl.writer.excel import ExcelWriter
-
-    from .exports import _NO_DATE, _undated_zip
-
-    properties = book.properties
-    properties.title, properties.creator, properties.lastModifiedBy, properties.language = title, "wir-survey", None, lang
-    properties.created = properties.modified = _NO_DATE
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(book, archive).save()
-    target.write_bytes(_undated_zip(buffer.getvalue()))
-    return target
+    return save_undated(book, Path(path), title=title, lang=lang)
 
 
 def draw_group(figure, group: GroupMonitor, lang: str = "de") -> None:

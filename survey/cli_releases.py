@@ -51,7 +51,7 @@ def releases_list() -> None:
     from .models import Release
 
     for release in db.session.scalars(select(Release).order_by(Release.id)):
-        parameters = json.loads(release.parameters_json)
+        parameters = release.parameters
         click.echo(f"{release.id}\twave {release.wave_id}\tno. {release.number}\t{release.respondents} responses\t"
                    f"k={parameters['min_count']}\t{len(json.loads(release.files_json))} files\t"
                    f"questionnaire {release.questionnaire_hash[:16]}")
@@ -69,7 +69,7 @@ def releases_show(release_id: int) -> None:
     if release is None:
         fail(f"There is no release {release_id}; `wir-survey releases list` shows the log.")
     click.echo(f"Release {release.id}: wave {release.wave_id}, no. {release.number}, {release.respondents} responses")
-    for key, value in json.loads(release.parameters_json).items():
+    for key, value in release.parameters.items():
         click.echo(f"  {key}: {value}")
     click.echo("Files (SHA-256):")
     for name, digest in json.loads(release.files_json).items():

@@ -28,6 +28,16 @@ def _answers(rng: random.Random, share: float) -> dict[str, str]:
             "father_citizenship_at_birth": "yes", "mother_immigrated": "no", "father_immigrated": "no"}
 
 
+def _answer_stratum(wave_id: int, attributes: dict[str, str], count: int, share: float, rng: random.Random) -> None:
+    """Issue `count` codes of the stratum in memory and send invented answers with each, as respondents would."""
+    from .issuing import issue_download
+    from .respond.operations import redeem, submit
+
+    printed = issue_download(wave_id, attributes, count, "csv")
+    for row in csv.DictReader(io.StringIO(printed.data.decode("utf-8"))):
+        submit(redeem(row["token"]).digest, _answers(rng, share))
+
+
 def ensure_released_demo_wave(passphrase: str, strata, messages: dict[str, str]) -> Release:
     """The demo's released wave, made the first time (a few seconds), found afterwards."""
     from questionnaires import load_builtin
@@ -35,9 +45,7 @@ def ensure_released_demo_wave(passphrase: str, strata, messages: dict[str, str])
 
     from .council.operations import decide
     from .extensions import db
-    from .issuing import issue_download
     from .office.operations import run_release
-    from .respond.operations import redeem, submit
     from .waves import close_wave, create_wave, open_wave
 
     wave = db.session.scalars(select(Wave).where(Wave.name == NAME)).first()
@@ -53,11 +61,8 @@ def ensure_released_demo_wave(passphrase: str, strata, messages: dict[str, str])
     if wave.state == "open":
         rng = random.Random(2027)
         for stratum in list(wave.strata):
-            count = round(stratum.headcount * RESPONSE_RATE)
-            printed = issue_download(wave.id, stratum.attributes, count, "csv")
-            share = SHARES.get(stratum.attributes.get("group", ""), 0.15)
-            for row in csv.DictReader(io.StringIO(printed.data.decode("utf-8"))):
-                submit(redeem(row["token"]).digest, _answers(rng, share))
+            _answer_stratum(wave.id, stratum.attributes, round(stratum.headcount * RESPONSE_RATE),
+                            SHARES.get(stratum.attributes.get("group", ""), 0.15), rng)
         close_wave(wave.id)
     return run_release(wave.id, passphrase, min_count=None, lang="de").release
 
@@ -80,9 +85,7 @@ def ensure_monitoring_demo(passphrase: str, messages: dict[str, str]) -> int:
     from .council.operations import decide
     from .extensions import db
     from .hr.operations import change, current
-    from .issuing import issue_download
     from .office.operations import run_release
-    from .respond.operations import redeem, submit
     from .waves import StratumRow, create_wave, open_wave
 
     if current().version == 0:
@@ -99,10 +102,8 @@ def ensure_monitoring_demo(passphrase: str, messages: dict[str, str]) -> int:
     rng = random.Random(2025)
     for year in YEARS[len(done):]:
         for stratum in list(wave.strata):
-            group = stratum.attributes["group"]
-            hired = round(stratum.headcount * 0.6)  # those of the year's hires who answered
-            printed = issue_download(wave.id, stratum.attributes, hired, "csv")
-            for row in csv.DictReader(io.StringIO(printed.data.decode("utf-8"))):
-                submit(redeem(row["token"]).digest, _answers(rng, HIRE_SHARES[group]))
+            # those of the year's hires who answered
+            _answer_stratum(wave.id, stratum.attributes, round(stratum.headcount * 0.6),
+                            HIRE_SHARES[stratum.attributes["group"]], rng)
         run_release(wave.id, passphrase, min_count=None, lang="de", year=year)
     return wave.id

@@ -140,6 +140,11 @@ class Release(db.Model):
     files_json: Mapped[str] = mapped_column(Text)
     sealed_counts: Mapped[bytes] = mapped_column(LargeBinary)
 
+    @property
+    def parameters(self) -> dict[str, object]:
+        """What the release was made with (k, method, population, year of a standing wave, ...)."""
+        return json.loads(self.parameters_json)
+
 
 class SubmitCount(db.Model):
     """Per wave, how many submits stored their answers (`first`) and how many came with a code that

@@ -68,7 +68,7 @@ def audit():
 @require_roles("council")
 def releases():
     rows = db.session.scalars(select(Release).order_by(Release.id)).all()
-    return render_template("council/releases.html", releases=rows, parameters=lambda r: json.loads(r.parameters_json))
+    return render_template("council/releases.html", releases=rows)
 
 
 @bp.route("/log")

@@ -28,7 +28,7 @@ def measured_rates() -> dict[str, dict[int, Interval]]:
     for wave in db.session.scalars(select(Wave).where(Wave.standing.is_(True)).order_by(Wave.id)):
         yearly = []
         for release in db.session.scalars(select(Release).where(Release.wave_id == wave.id).order_by(Release.number)):
-            year = json.loads(release.parameters_json).get("year")
+            year = release.parameters.get("year")
             cells = json.loads(release.published_json).get(TABLE)
             if year is None or cells is None:
                 continue

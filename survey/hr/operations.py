@@ -3,7 +3,7 @@
 Every change stores the whole plan as a new version (table `quota_plan_versions`, append-only)
 with who, when and why, and enters the staff log. Version 0 is the shipped WIR2.0 plan. A baseline
 from the survey can only be a published estimate: it is read from a release's `release.json`,
-and only while that file's SHA-256 matches the release log (survey.office.operations.release_file).
+and only while that file's SHA-256 matches the release log (survey.office.operations.release_bytes).
 """
 from __future__ import annotations
 
@@ -133,21 +133,13 @@ def published_estimates(release: Release, folder: Path | None = None) -> list[Pu
 
 
 def _release_document(release: Release, folder: Path | None) -> dict | None:
-    import hashlib
+    from ..office.operations import release_bytes
 
-    from ..office.operations import release_file
-
-    if folder is None:
-        path = release_file(release, "release.json")
-        return None if path is None else json.loads(path.read_text(encoding="utf-8"))
-    path = Path(folder) / "release.json"
-    try:
-        data = path.read_bytes()
-    except OSError:
-        raise PlanError(f"{path}: cannot read the release file.") from None
-    if hashlib.sha256(data).hexdigest() != json.loads(release.files_json).get("release.json"):
-        raise PlanError(f"{path} is not release {release.id} as the release log records it (SHA-256 differs).")
-    return json.loads(data)
+    data = release_bytes(release, "release.json", folder)
+    if data is None and folder is not None:  # a folder named on the command line deserves a reason
+        raise PlanError(f"{Path(folder) / 'release.json'} is missing or is not release {release.id} as the "
+                        "release log records it (SHA-256 differs).")
+    return None if data is None else json.loads(data)
 
 
 def adopt(key: str, release_id: int, index: int, kind: str, reason: str, *, folder: Path | None = None,

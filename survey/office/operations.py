@@ -79,17 +79,19 @@ def _make_private(folder: Path) -> None:
         os.chmod(path, PRIVATE_FILE)
 
 
-def release_file(release: Release, name: str) -> Path | None:
-    """A file of the release, only if the log lists it and its bytes still match the logged hash."""
+def release_bytes(release: Release, name: str, folder: Path | None = None) -> bytes | None:
+    """A file of the release, only if the log lists it and its bytes match the logged hash.
+
+    The bytes checked are the bytes returned, so nothing can change between the check and their
+    use. `folder` is where `wir-survey release --out` wrote it; default: the instance's copy."""
     listed = json.loads(release.files_json)
     if name not in listed or "/" in name or name.startswith("."):
         return None
-    path = release_folder(release) / name
     try:
-        data = path.read_bytes()
+        data = ((folder or release_folder(release)) / name).read_bytes()
     except OSError:
         return None
-    return path if hashlib.sha256(data).hexdigest() == listed[name] else None
+    return data if hashlib.sha256(data).hexdigest() == listed[name] else None
 
 
 @dataclass(frozen=True)
@@ -110,33 +112,30 @@ class ShownRelease:
     files: dict[str, bool]  # name -> present and unchanged
     tables: list[ShownTable]
     legend: list[tuple[str, str]]
-    estimates: list[dict]
 
 
 def shown_release(release: Release) -> ShownRelease:
-    listed = json.loads(release.files_json)
-    present = {name: release_file(release, name) is not None for name in sorted(listed)}
-    document_path = release_file(release, "release.json")
-    if document_path is None:
-        return ShownRelease(present, [], [], [])
-    document = json.loads(document_path.read_text(encoding="utf-8"))
+    """Each listed file read and checked once; the page's tables come from the checked bytes."""
+    verified = {name: release_bytes(release, name) for name in sorted(json.loads(release.files_json))}
+    present = {name: data is not None for name, data in verified.items()}
+    if verified.get("release.json") is None:
+        return ShownRelease(present, [], [])
+    document = json.loads(verified["release.json"])
     symbols = {"secret": ".", "zero": "-", "not_surveyed": "x"}
     tables = []
     for table in document["tables"]:
-        path = release_file(release, f"{table['id']}.csv")
-        if path is None:
+        data = verified.get(f"{table['id']}.csv")
+        if data is None:
             continue
-        tables.append(_pivot(table["id"], table["title"], path, table["dimensions"], symbols,
+        tables.append(_pivot(table["id"], table["title"], data.decode("utf-8"), table["dimensions"], symbols,
                              f"{table['id']}.svg" if present.get(f"{table['id']}.svg") else None))
     legend = [(entry["symbol"], entry["meaning"]) for entry in document.get("legend", [])]
-    estimates = [e for e in document.get("estimates", []) if e.get("published")]
-    return ShownRelease(present, tables, legend, estimates)
+    return ShownRelease(present, tables, legend)
 
 
-def _pivot(table_id: str, title: str, path: Path, dimensions: list[str], symbols: dict[str, str],
+def _pivot(table_id: str, title: str, text: str, dimensions: list[str], symbols: dict[str, str],
            chart: str | None) -> ShownTable:
-    with io.StringIO(path.read_text(encoding="utf-8")) as handle:
-        rows = list(csv.DictReader(handle))
+    rows = list(csv.DictReader(io.StringIO(text)))
     *row_dims, column_dim = dimensions
     columns: list[str] = []
     body: dict[str, dict[str, str]] = {}

@@ -14,7 +14,8 @@ from ..issuing import issue_download
 from ..models import Stratum, Wave
 from ..respond.forms import page_form
 from ..respond.pages import pages_of
-from ..waves import WaveError, close_wave, create_wave, list_waves, open_wave, questionnaire_of, update_wave
+from ..waves import (WaveError, close_wave, create_wave, list_waves, minimum_stratum_size, open_wave, questionnaire_of,
+                     update_wave)
 from . import bp
 from .forms import ActionForm, EditWaveForm, IssueForm, NewWaveForm
 from .operations import questionnaires, strata_preview
@@ -41,7 +42,7 @@ def new_wave():
     form.questionnaire.choices = [SelectChoice(q.id, f"{q.text(q.title, 'de')} ({q.id} v{q.version})")
                                   for q in available.values()]
     if request.method == "GET":
-        form.min_stratum_size.data = form.min_stratum_size.data or _floor()
+        form.min_stratum_size.data = form.min_stratum_size.data or minimum_stratum_size()
     preview, message = None, None
     if form.validate_on_submit():
         upload = form.strata_file.data
@@ -64,12 +65,6 @@ def new_wave():
                 form.strata_text.data = ""  # a file that cannot be used is not carried on
     status = 400 if message or form.errors else 200
     return render_template("office/new_wave.html", form=form, preview=preview, message=message), status
-
-
-def _floor() -> int:
-    from ..waves import minimum_stratum_size
-
-    return minimum_stratum_size()
 
 
 @bp.route("/waves/<int:wave_id>")

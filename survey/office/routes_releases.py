@@ -3,9 +3,9 @@ download its files, and the release log. Releases are the only way anything abou
 the system (G3); these pages show only what a release published."""
 from __future__ import annotations
 
-import json
+import mimetypes
 
-from flask import abort, redirect, render_template, send_file, url_for
+from flask import Response, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -17,7 +17,7 @@ from ..releases import ReleaseRefused
 from ..waves import WaveError
 from . import bp
 from .forms import ReleaseForm
-from .operations import release_file, run_release, shown_release
+from .operations import release_bytes, run_release, shown_release
 
 
 @bp.route("/waves/<int:wave_id>/release", methods=["GET", "POST"])
@@ -49,7 +49,7 @@ def release(wave_id: int):
 @require_roles("office")
 def releases():
     rows = db.session.scalars(select(Release).order_by(Release.id)).all()
-    return render_template("office/releases.html", releases=rows, parameters=lambda r: json.loads(r.parameters_json))
+    return render_template("office/releases.html", releases=rows)
 
 
 @bp.route("/releases/<int:release_id>")
@@ -57,7 +57,7 @@ def releases():
 def release_view(release_id: int):
     found = db.session.get(Release, release_id) or abort(404)
     return render_template("office/release_view.html", release=found, shown=shown_release(found),
-                           parameters=json.loads(found.parameters_json))
+                           parameters=found.parameters)
 
 
 @bp.route("/releases/<int:release_id>/files/<name>")
@@ -65,7 +65,8 @@ def release_view(release_id: int):
 def release_download(release_id: int, name: str):
     """A published file, only while its bytes match the hash in the release log."""
     found = db.session.get(Release, release_id) or abort(404)
-    path = release_file(found, name)
-    if path is None:
+    data = release_bytes(found, name)
+    if data is None:
         abort(404)
-    return send_file(path, as_attachment=not name.endswith(".svg"), download_name=name)
+    headers = {} if name.endswith(".svg") else {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(data, mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream", headers=headers)
