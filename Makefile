@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MO     := survey/translations/en/LC_MESSAGES/messages.mo
+PO     := $(wildcard survey/translations/*/LC_MESSAGES/messages.po)
+AXE    := tests/vendor/axe.min.js
 
 .PHONY: run test bench translations extract-messages clean
 
@@ -15,8 +17,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-$(MO): survey/translations/en/LC_MESSAGES/messages.po $(STAMP)
+$(MO): $(PO) $(STAMP)
 	$(BIN)/pybabel -q compile -d survey/translations
+
+# axe-core, the accessibility checker the browser tests run, pinned by version and hash (npm registry)
+$(AXE):
+	$(BIN)/python tests/tools/fetch_axe.py $(AXE)
 
 translations: $(MO)
 
@@ -26,7 +32,7 @@ run: $(STAMP) $(MO)
 	$(BIN)/gunicorn -c python:survey.gunicorn_conf 'survey:create_app()'
 
 ## make test: the whole test suite
-test: $(STAMP) $(MO)
+test: $(STAMP) $(MO) $(AXE)
 	$(BIN)/python -m pytest
 
 ## make bench: throughput, latency, print-file, disclosure-control and release figures
@@ -39,7 +45,7 @@ bench: $(STAMP) $(MO)
 ## refresh the message catalogue after changing interface text
 extract-messages: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o survey/translations/messages.pot survey
-	$(BIN)/pybabel -q update -i survey/translations/messages.pot -d survey/translations
+	$(BIN)/pybabel -q update --ignore-obsolete -i survey/translations/messages.pot -d survey/translations
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -29,7 +29,7 @@ from .ruleparse import Target, parse_condition
 SUPPORTED_FORMATS = (1,)
 KINDS = ("yes_no", "single", "multi", "scale")
 QUESTIONNAIRE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*(-x(-[A-Za-z0-9]{1,8})+)?$")  # BCP 47, with private use (de-x-ls)
 TOP_REQUIRED = (
     "format", "id", "version", "languages", "title", "introduction", "common_options", "sections",
 )

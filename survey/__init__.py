@@ -41,9 +41,17 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
 
     security.init_app(app)
 
+    from . import assets
+
+    assets.init_app(app)
+
     from .respond import bp as respond_bp
 
     app.register_blueprint(respond_bp)
+
+    from .info import bp as info_bp
+
+    app.register_blueprint(info_bp)
 
     from .auth import bp as auth_bp
 

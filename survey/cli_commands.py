@@ -35,9 +35,12 @@ def waves_group() -> None:
               help="No codes for strata below this headcount (default and floor: MIN_STRATUM_SIZE).")
 @click.option("--standing", is_flag=True,
               help="Stays open across years for new hires (Measure 4); headcounts are the expected yearly intake.")
+@click.option("--results-date", metavar="YYYY-MM-DD", help="When the results will be published (thank-you page).")
+@click.option("--results-where", metavar="TEXT", help="Where the results will be published, e.g. an intranet address.")
 @with_appcontext
 def waves_create(questionnaire_id: str, name: str, strata_file: str, messages: tuple[str, ...], min_count: int,
-                 min_stratum_size: int | None, standing: bool) -> None:
+                 min_stratum_size: int | None, standing: bool, results_date: str | None,
+                 results_where: str | None) -> None:
     """Create a draft wave of QUESTIONNAIRE_ID and print its id."""
     from questionnaires import QuestionnaireError, load_builtin
 
@@ -58,7 +61,8 @@ def waves_create(questionnaire_id: str, name: str, strata_file: str, messages: t
     try:
         strata = read_strata_csv(Path(strata_file))
         wave = create_wave(available[questionnaire_id], name, strata, parsed, min_count=min_count,
-                           min_stratum_size=min_stratum_size, standing=standing)
+                           min_stratum_size=min_stratum_size, standing=standing,
+                           results={"date": results_date or "", "where": results_where or ""})
     except WaveError as exc:
         fail(str(exc))
     small = [s for s in wave.strata if s.headcount < wave.min_stratum_size]
@@ -328,4 +332,4 @@ def audit_command(as_json: bool, open_answers: bool) -> None:
         sys.exit(1)
 
 
-from . import cli_quotas, cli_releases, cli_tables, cli_users, demo  # noqa: E402,F401  (register their commands)
+from . import cli_quotas, cli_releases, cli_tables, cli_translations, cli_users, demo  # noqa: E402,F401  (register their commands)

@@ -34,7 +34,9 @@ DEFAULTS: dict[str, object] = {
     # Answers in progress expire on the device after this long without a page change.
     "SESSION_TTL_SECONDS": 3 * 3600,
     "PUBLIC_URL": "http://127.0.0.1:5000",
-    "LANGUAGES": ("de", "en"),
+    # Respondent pages offer every language of survey.i18n.LANGUAGES; staff pages German and English.
+    "LANGUAGES": ("de", "de-x-ls", "en", "tr", "ar", "uk", "ru", "pl"),
+    "STAFF_LANGUAGES": ("de", "en"),
     "BABEL_DEFAULT_LOCALE": "de",
     "SESSION_COOKIE_NAME": "wir",
     "SESSION_COOKIE_HTTPONLY": True,
@@ -43,6 +45,19 @@ DEFAULTS: dict[str, object] = {
     # The CSRF token lives in the session; the session's own expiry bounds it.
     "WTF_CSRF_TIME_LIMIT": None,
     "SQLALCHEMY_ENGINE_OPTIONS": {},
+    # Facts for the header and the trust pages (accessibility statement, privacy notice, imprint,
+    # contact). Set them in <instance>/config.py; an empty contact says where else to look.
+    "CITY_NAME": "Landeshauptstadt Hannover",
+    "OPERATOR": "Landeshauptstadt Hannover, Statistikstelle",
+    "OPERATOR_ADDRESS": "",
+    "OPERATOR_REPRESENTATIVE": "",
+    "CONTACT_EMAIL": "",
+    "CONTACT_PHONE": "",
+    "DATA_PROTECTION_OFFICER": "",
+    "ACCESSIBILITY_CONTACT": "",
+    "ACCESSIBILITY_STATEMENT_DATE": "2026-11-22",
+    "ACCESSIBILITY_ENFORCEMENT": "Schlichtungsstelle nach § 9d NBGG beim Landesbeauftragten für Menschen mit Behinderungen, Niedersachsen",
+    "DATA_PROTECTION_AUTHORITY": "Die Landesbeauftragte für den Datenschutz Niedersachsen",
 }
 
 

@@ -48,6 +48,9 @@ class Wave(db.Model):
     #: A standing wave (Measure 4's new hires) stays open across years and is released yearly; its
     #: strata's headcounts are the expected yearly intake, and codes are issued as people arrive.
     standing: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: When and where the results will be published ({"date": ISO date, "where": text or URL}),
+    #: told on the thank-you page.
+    results_json: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
 
     strata: Mapped[list[Stratum]] = relationship(back_populates="wave", order_by="Stratum.id")
 
@@ -55,6 +58,11 @@ class Wave(db.Model):
     def messages(self) -> dict[str, str]:
         """Motivational messages per language (mayor, department heads, staff council)."""
         return json.loads(self.messages_json or "{}")
+
+    @property
+    def results(self) -> dict[str, str]:
+        """When ("date", ISO) and where ("where") the results will be published; empty if not yet said."""
+        return json.loads(self.results_json or "{}")
 
 
 class Stratum(db.Model):

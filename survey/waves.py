@@ -5,6 +5,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from flask import current_app
@@ -80,6 +81,7 @@ def create_wave(
     min_count: int = MIN_COUNT_DEFAULT,
     min_stratum_size: int | None = None,
     standing: bool = False,
+    results: dict[str, str] | None = None,
 ) -> Wave:
     """A draft wave holding the questionnaire's exact canonical definition, so later file edits do not change it.
 
@@ -91,6 +93,7 @@ def create_wave(
         raise WaveError(f"Messages in {', '.join(unknown)}: the questionnaire has no such language.")
     min_stratum_size = minimum_stratum_size() if min_stratum_size is None else min_stratum_size
     _check_floors(min_count, min_stratum_size)
+    results_json = _results_json(results or {})
     wave = Wave(
         name=name,
         questionnaire_id=questionnaire.id,
@@ -102,6 +105,7 @@ def create_wave(
         min_count=min_count,
         min_stratum_size=min_stratum_size,
         standing=standing,
+        results_json=results_json,
     )
     wave.strata = [Stratum(attributes_json=_attributes_json(s.attributes), headcount=s.headcount) for s in strata]
     db.session.add(wave)
@@ -113,9 +117,10 @@ def create_wave(
 
 
 def update_wave(
-    wave_id: int, *, name: str, messages: dict[str, str], min_count: int, min_stratum_size: int
+    wave_id: int, *, name: str, messages: dict[str, str], min_count: int, min_stratum_size: int,
+    results: dict[str, str] | None = None,
 ) -> list[str]:
-    """Change a draft wave's name, messages and disclosure parameters; returns what changed.
+    """Change a draft wave's name, messages, results notice and disclosure parameters; returns what changed.
 
     The same floors as `create_wave` apply. Messages and parameters belong to the configuration the
     staff council approves, so changing them withdraws an approval (council.operations); strata and
@@ -130,7 +135,8 @@ def update_wave(
     _check_floors(min_count, min_stratum_size)
     messages_json = json.dumps({k: v for k, v in messages.items() if v}, ensure_ascii=False, sort_keys=True)
     wanted = {"name": name, "messages_json": messages_json, "min_count": min_count,
-              "min_stratum_size": min_stratum_size}
+              "min_stratum_size": min_stratum_size,
+              "results_json": wave.results_json if results is None else _results_json(results)}
     changed = [field for field, value in wanted.items() if getattr(wave, field) != value]
     if not changed:
         return []
@@ -139,6 +145,22 @@ def update_wave(
     record(None, "wave changed", {"wave": wave.id, "changed": [f.removesuffix("_json") for f in changed]})
     db.session.commit()
     return changed
+
+
+def _results_json(results: dict[str, str]) -> str:
+    """The results notice as stored: a valid ISO date and a place, both optional, nothing else."""
+    unknown = sorted(set(results) - {"date", "where"})
+    if unknown:
+        raise WaveError(f"Results notice: unknown field(s) {', '.join(unknown)}; only date and where.")
+    kept = {key: value.strip() for key, value in results.items() if value and value.strip()}
+    if "date" in kept:
+        try:
+            kept["date"] = date.fromisoformat(kept["date"]).isoformat()
+        except ValueError:
+            raise WaveError(f"Results date {kept['date']!r} is not a date such as 2027-03-31.") from None
+    if len(kept.get("where", "")) > 300:
+        raise WaveError("Results place: at most 300 characters.")
+    return json.dumps(kept, ensure_ascii=False, sort_keys=True)
 
 
 def _check_floors(min_count: int, min_stratum_size: int) -> None:

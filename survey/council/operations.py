@@ -42,6 +42,7 @@ def configuration(wave: Wave) -> dict[str, object]:
         "messages": wave.messages,
         # Only when set, so that the hashes of waves approved before standing waves existed still hold.
         **({"standing": True} if wave.standing else {}),
+        **({"results": wave.results} if wave.results else {}),
     }
 
 

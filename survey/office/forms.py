@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, PasswordField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -20,9 +20,18 @@ class _Messages:
     message_de = TextAreaField(_l("Botschaft auf Deutsch"), validators=[Optional(), Length(max=2000)])
     message_en = TextAreaField(_l("Botschaft auf Englisch"), validators=[Optional(), Length(max=2000)])
 
+    results_date = DateField(_l("Ergebnisse erscheinen voraussichtlich am (für die Dankeseite)"), validators=[Optional()])
+    results_where = StringField(_l("Ergebnisse erscheinen unter (Ort oder Adresse, für die Dankeseite)"),
+                                validators=[Optional(), Length(max=300)])
+
     def messages(self) -> dict[str, str]:
         found = {lang: (getattr(self, f"message_{lang}").data or "").strip() for lang in MESSAGE_LANGUAGES}
         return {lang: text for lang, text in found.items() if text}
+
+    def results(self) -> dict[str, str]:
+        """When and where the results appear, as the thank-you page tells respondents."""
+        return {"date": self.results_date.data.isoformat() if self.results_date.data else "",
+                "where": self.results_where.data or ""}
 
 
 class _Disclosure:

@@ -2,6 +2,8 @@
 which the command line shares, and every change enters the staff log there."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import force_locale, gettext as _
 
@@ -57,7 +59,7 @@ def new_wave():
             if form.create.data:
                 wave = create_wave(available[form.questionnaire.data], form.name.data, preview.rows, form.messages(),
                                    min_count=form.min_count.data, min_stratum_size=form.min_stratum_size.data,
-                                   standing=bool(form.standing.data))
+                                   standing=bool(form.standing.data), results=form.results())
                 return redirect(url_for(".wave", wave_id=wave.id))
         except WaveError as exc:
             message = str(exc)
@@ -86,11 +88,13 @@ def edit_wave(wave_id: int):
     if request.method == "GET":
         form.message_de.data = found.messages.get("de", "")
         form.message_en.data = found.messages.get("en", "")
+        form.results_date.data = date.fromisoformat(found.results["date"]) if "date" in found.results else None
+        form.results_where.data = found.results.get("where", "")
     message = None
     if form.validate_on_submit():
         try:
             update_wave(wave_id, name=form.name.data, messages=form.messages(), min_count=form.min_count.data,
-                        min_stratum_size=form.min_stratum_size.data)
+                        min_stratum_size=form.min_stratum_size.data, results=form.results())
             return redirect(url_for(".wave", wave_id=wave_id))
         except WaveError as exc:
             message = str(exc)

@@ -7,6 +7,7 @@ language and the answers in progress (DESIGN.md section 6). No view knows whethe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
@@ -20,14 +21,14 @@ from ..extensions import db
 from ..models import Wave
 from . import bp
 from .forms import CodeForm, SubmitAnswersForm, answers_from, page_form
-from ..i18n import forget_locale, select_locale
+from ..i18n import choose_language, current_language
 from ..waves import WaveError
 from .pages import Page, pages_of
 from .operations import CodeProblem, InvalidAnswers, open_questionnaire, redeem, submit
 
 PROBLEM_STATUS = {
     "unknown": 404, "throttled": 429, "not_open": 403, "closed": 410, "expired": 400, "csrf": 400,
-    "too_large": 413, "invalid": 400, "failed": 503,
+    "too_large": 413, "invalid": 400, "failed": 503, "received": 200, "not_found": 404, "method": 405,
 }
 
 
@@ -35,9 +36,10 @@ def problem(kind: str, form: CodeForm | None = None, headers: dict[str, str] | N
     return render_template("respond/problem.html", kind=kind, form=form), PROBLEM_STATUS[kind], headers or {}
 
 
-#: Session keys the respondent flow leaves alone: the chosen language, and a staff login on the same
-#: browser (survey.auth), which is not the respondent flow's to end.
-KEPT_KEYS = ("lang", "staff")
+#: Session keys the respondent flow leaves alone: the chosen language, the wave whose answers this
+#: device has just sent (for "received" instead of "expired" after going back, and the thank-you
+#: page's results notice; never a code), and a staff login on the same browser (survey.auth).
+KEPT_KEYS = ("lang", "sent", "staff")
 
 
 def _start_afresh() -> None:
@@ -45,14 +47,6 @@ def _start_afresh() -> None:
     kept = {key: session[key] for key in KEPT_KEYS if key in session}
     session.clear()
     session.update(kept)
-
-
-@bp.before_app_request
-def _chooseselect_locale() -> None:
-    lang = request.args.get("lang")
-    if lang and lang in current_app.config["LANGUAGES"]:
-        session["lang"] = lang
-        forget_locale()
 
 
 @bp.app_errorhandler(CSRFError)
@@ -80,7 +74,11 @@ def _failed(error: Exception):
     if is_staff_path():
         return staff_error(error)
     if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
-        return error
+        kind = {404: "not_found", 405: "method"}.get(error.code or 0)
+        if kind is None:
+            return error
+        headers = {name: value for name, value in error.get_headers() if name == "Allow"}
+        return problem(kind, headers=headers)
     if current_app.debug:
         raise error
     rollback_quietly()
@@ -99,6 +97,7 @@ def start():
                 return problem(exc.kind, form, {"Retry-After": str(exc.retry_after)})
             return problem(exc.kind, form if exc.kind == "unknown" else None)  # keeps what was typed
         _start_afresh()
+        session.pop("sent", None)
         session["d"] = redeemed.digest.hex()
         session["w"] = [redeemed.wave_id, redeemed.questionnaire.hash]
         session["a"] = {}
@@ -126,7 +125,7 @@ def _current() -> InProgress | tuple:
     Every page reads the wave's state (one small query), so that once a wave ends all of its codes
     get the same "ended" page; the submit checks the code itself again."""
     if "d" not in session or "w" not in session:
-        return problem("expired")
+        return problem("received" if "sent" in session else "expired")
     try:
         wave_id, questionnaire_hash = session["w"]
         return InProgress(bytes.fromhex(session["d"]), wave_id, open_questionnaire(wave_id, questionnaire_hash))
@@ -136,7 +135,7 @@ def _current() -> InProgress | tuple:
 
 
 def _text(questionnaire: Questionnaire):
-    lang = select_locale()
+    lang = current_language()
     return lambda mapping: questionnaire.text(mapping, lang)
 
 
@@ -163,7 +162,7 @@ def welcome():
     if not isinstance(current, InProgress):
         return current
     questionnaire = current.questionnaire
-    lang = select_locale()
+    lang = current_language()
     messages = db.session.get(Wave, current.wave_id).messages
     message = messages.get(lang) or messages.get("de")
     return render_template(
@@ -190,31 +189,34 @@ def page(number: int):
         return redirect(_step(questionnaire, answers, number, +1))
     questions = [q for _, section_questions in shown for q in section_questions]
     if request.method == "POST":
-        form = page_form(questionnaire, questions, select_locale(), answers, formdata=request.form)
+        form = page_form(questionnaire, questions, current_language(), answers, formdata=request.form)
         if not form.validate():
             return _render_page(form, questionnaire, shown, number), 400
         for question in questions:
             answers.pop(question.id, None)
         answers.update(answers_from(form, questions))
         session["a"] = questionnaire.visible_answers(answers)
+        if choose_language(request.form.get("switch_lang", "")):
+            # A language button in the header: the page's ticks are kept, the same page comes back.
+            return redirect(url_for(".page", number=number))
         direction = -1 if form.back.data else +1
         return redirect(_step(questionnaire, session["a"], number, direction))
-    form = page_form(questionnaire, questions, select_locale(), answers)
+    form = page_form(questionnaire, questions, current_language(), answers)
     return _render_page(form, questionnaire, shown, number)
 
 
 def _render_page(form, questionnaire: Questionnaire, shown, number: int):
-    answers = session.get("a", {})
-    numbers = [n for n, p in enumerate(pages_of(questionnaire), start=1) if _visible(questionnaire, p, answers)]
+    """The page with "page N of M", where M counts every page: pages skipped by an earlier answer
+    move N forward, but M never changes mid-survey."""
     return render_template(
         "respond/page.html",
         form=form,
         shown=shown,
         text=_text(questionnaire),
         number=number,
-        position=numbers.index(number) + 1 if number in numbers else number,
-        total=len(numbers),
+        total=len(pages_of(questionnaire)),
         questionnaire=questionnaire,
+        language_buttons=True,
     )
 
 
@@ -259,9 +261,13 @@ def submit_answers():
     except InvalidAnswers:
         return problem("invalid")
     _start_afresh()
+    session["sent"] = current.wave_id
     return redirect(url_for(".thanks"))
 
 
 @bp.route("/thanks")
 def thanks():
-    return render_template("respond/thanks.html")
+    wave = db.session.get(Wave, session["sent"]) if isinstance(session.get("sent"), int) else None
+    results = wave.results if wave is not None else {}
+    published = date.fromisoformat(results["date"]) if "date" in results else None
+    return render_template("respond/thanks.html", published=published, where=results.get("where"))

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from survey.i18n import LANGUAGES
+
 from questionnaires import (
     PREFER_NOT,
     Questionnaire,
@@ -48,7 +50,9 @@ def test_both_definitions_load() -> None:
         assert q.id == qid
         assert q.format == 1
         assert q.languages[0] == "de"
-        assert q.machine_translated == frozenset()
+        # Every language a respondent can choose; unreviewed ones are marked, German never is.
+        assert set(q.languages) == set(LANGUAGES)
+        assert q.machine_translated <= set(LANGUAGES) - {"de"}
 
 
 @pytest.mark.parametrize("qid", BUILTIN)
@@ -63,13 +67,12 @@ def test_every_question_offers_prefer_not_last(qid: str) -> None:
 
 
 @pytest.mark.parametrize("qid", BUILTIN)
-def test_every_text_exists_in_german_and_english(qid: str) -> None:
+def test_every_text_exists_in_every_language(qid: str) -> None:
     q = load_builtin()[qid]
-    assert set(q.languages) == {"de", "en"}
+    assert set(q.languages) == set(LANGUAGES)
     for where, mapping in all_texts(q):
-        for lang in ("de", "en"):
+        for lang in LANGUAGES:
             assert mapping.get(lang, "").strip(), f"{qid}: {where} lacks {lang}"
-        assert mapping["de"] != "" and mapping["en"] != ""
 
 
 def test_migration_background_is_yes_no_style() -> None:
@@ -159,4 +162,5 @@ def test_canonical_json_is_sorted_and_compact() -> None:
     assert q.canonical == json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert q.canonical.startswith('{"common_options":')
     assert "Staatsangehörigkeit" in q.canonical
-    assert data["common_options"]["yes"] == {"de": "Ja", "en": "Yes"}
+    assert data["common_options"]["yes"]["de"] == "Ja" and data["common_options"]["yes"]["en"] == "Yes"
+    assert list(data["common_options"]["yes"]) == sorted(data["common_options"]["yes"])

@@ -91,7 +91,9 @@ def test_respondent_paths_keep_their_own_pages(failing, every_log_record, capfd)
     assert failed.status_code == 503 and "Bitte versuchen Sie es gleich noch einmal" in failed.text
     assert 'href="/boom"' in failed.text  # its "try again" link, as before
     missing = client.get(f"/{MARKER}")
-    assert missing.status_code == 404 and "Diese Seite gibt es nicht" not in missing.text
+    # The respondent's own styled page, leading to the start page, not to the staff overview.
+    assert missing.status_code == 404 and "Diese Seite gibt es nicht" in missing.text
+    assert 'href="/"' in missing.text and "/staff" not in missing.text
     csrf = client.post("/", data={"code": "x"})
     assert csrf.status_code == 400 and "Das Formular war veraltet oder wurde verändert" in csrf.text
     assert_no_trace(every_log_record, capfd)

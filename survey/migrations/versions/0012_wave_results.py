@@ -1,0 +1,22 @@
+"""Where and when a wave's results will be published, shown on the thank-you page.
+
+Revision ID: 0012
+Revises: 0011
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("waves") as batch:
+        batch.add_column(sa.Column("results_json", sa.Text(), nullable=False, server_default="{}"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("waves") as batch:
+        batch.drop_column("results_json")
