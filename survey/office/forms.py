@@ -10,8 +10,15 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from aggregation.rules import MIN_COUNT_DEFAULT, MIN_COUNT_FLOOR
 
-#: Languages a motivational message can be written in (the questionnaire decides which it shows).
-MESSAGE_LANGUAGES = ("de", "en")
+from ..i18n import LANGUAGE_NAMES, LANGUAGES
+
+#: Languages a motivational message can be written in: every respondent language. Where a
+#: language has none, the welcome page shows the German one.
+MESSAGE_LANGUAGES = LANGUAGES
+
+
+def message_field_name(language: str) -> str:
+    return "message_" + language.replace("-", "_")
 
 
 class _Messages:
@@ -20,18 +27,28 @@ class _Messages:
     message_de = TextAreaField(_l("Botschaft auf Deutsch"), validators=[Optional(), Length(max=2000)])
     message_en = TextAreaField(_l("Botschaft auf Englisch"), validators=[Optional(), Length(max=2000)])
 
+    def message_fields(self) -> list:
+        return [self[message_field_name(language)] for language in MESSAGE_LANGUAGES]
+
     results_date = DateField(_l("Ergebnisse erscheinen voraussichtlich am (für die Dankeseite)"), validators=[Optional()])
     results_where = StringField(_l("Ergebnisse erscheinen unter (Ort oder Adresse, für die Dankeseite)"),
                                 validators=[Optional(), Length(max=300)])
 
     def messages(self) -> dict[str, str]:
-        found = {lang: (getattr(self, f"message_{lang}").data or "").strip() for lang in MESSAGE_LANGUAGES}
+        found = {lang: (self[message_field_name(lang)].data or "").strip() for lang in MESSAGE_LANGUAGES}
         return {lang: text for lang, text in found.items() if text}
 
     def results(self) -> dict[str, str]:
         """When and where the results appear, as the thank-you page tells respondents."""
         return {"date": self.results_date.data.isoformat() if self.results_date.data else "",
                 "where": self.results_where.data or ""}
+
+
+for _language in MESSAGE_LANGUAGES:
+    if not hasattr(_Messages, message_field_name(_language)):
+        setattr(_Messages, message_field_name(_language),
+                TextAreaField(_l("Botschaft: %(language)s", language=LANGUAGE_NAMES[_language]),
+                              validators=[Optional(), Length(max=2000)]))
 
 
 class _Disclosure:

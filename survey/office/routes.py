@@ -20,7 +20,7 @@ from ..respond.pages import pages_of
 from ..waves import (WaveError, close_wave, create_wave, list_waves, minimum_stratum_size, open_wave, questionnaire_of,
                      update_wave)
 from . import bp
-from .forms import ActionForm, EditWaveForm, IssueForm, NewWaveForm
+from .forms import MESSAGE_LANGUAGES, ActionForm, EditWaveForm, IssueForm, NewWaveForm, message_field_name
 from .operations import questionnaires, strata_preview
 from .participation import participation
 
@@ -87,8 +87,8 @@ def edit_wave(wave_id: int):
         return redirect(url_for(".wave", wave_id=wave_id))
     form = EditWaveForm(obj=None if request.method == "POST" else found)
     if request.method == "GET":
-        form.message_de.data = found.messages.get("de", "")
-        form.message_en.data = found.messages.get("en", "")
+        for language in MESSAGE_LANGUAGES:
+            form[message_field_name(language)].data = found.messages.get(language, "")
         form.results_date.data = date.fromisoformat(found.results["date"]) if "date" in found.results else None
         form.results_where.data = found.results.get("where", "")
     message = None

@@ -164,12 +164,13 @@ def welcome():
     questionnaire = current.questionnaire
     lang = current_language()
     messages = db.session.get(Wave, current.wave_id).messages
-    message = messages.get(lang) or messages.get("de")
+    message_lang = lang if messages.get(lang) else "de"  # the German message where none is in this language
     return render_template(
         "respond/welcome.html",
         questionnaire=questionnaire,
         text=_text(questionnaire),
-        message=message,
+        message=messages.get(message_lang),
+        message_lang=message_lang,
         first=_step(questionnaire, session.get("a", {}), 0, +1),
     )
 

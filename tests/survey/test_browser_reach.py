@@ -45,6 +45,16 @@ def _enter(page, live_url: str, code: str) -> None:
     assert _path(page) == "/welcome"
 
 
+def _to_page_two(page, live_url: str, code: str) -> None:
+    """Enter the code and answer "yes" on page 1, so that page 2 applies and is shown, not skipped."""
+    page.goto(f"{live_url}/")
+    _enter(page, live_url, code)
+    page.goto(f"{live_url}/q/1")
+    page.locator("input[name=q_experienced_discrimination][value=yes]").check()
+    _next(page)
+    assert _path(page) == "/q/2"
+
+
 def test_an_arabic_flow_reads_right_to_left_at_320_px(browser, app, live_url, make_wave, issue_codes):
     from tests.conftest import count_rows
 
@@ -102,12 +112,7 @@ def test_switching_language_on_a_question_page_keeps_the_ticks(browser, app, liv
     context = _context(browser)
     try:
         page = context.new_page()
-        page.goto(f"{live_url}/")
-        _enter(page, live_url, code)
-        page.goto(f"{live_url}/q/1")
-        page.locator("input[name=q_experienced_discrimination][value=yes]").check()
-        _next(page)
-        assert _path(page) == "/q/2"
+        _to_page_two(page, live_url, code)
         grounds = page.locator("input[name=q_grounds]")
         grounds.nth(0).check()
         grounds.nth(2).check()
@@ -224,11 +229,7 @@ def test_every_page_is_usable_within_3_s_on_slow_3g(browser, live_url, make_wave
     context = _context(browser)
     try:
         page = context.new_page()
-        page.goto(f"{live_url}/")
-        _enter(page, live_url, code)
-        page.goto(f"{live_url}/q/1")  # "yes" on page 1, so that page 2 applies and is shown, not skipped
-        page.locator("input[name=q_experienced_discrimination][value=yes]").check()
-        _next(page)
+        _to_page_two(page, live_url, code)
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
         cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})

@@ -278,3 +278,19 @@ def test_the_preview_shows_every_question_in_every_language(app, office, make_wa
                 assert f'name="q_{question.id}"' in page.text
                 assert questionnaire.text(question.text, lang).replace("'", "&#39;") in page.text, (lang, question.id)
         assert "disabled" in page.text and "<form" not in page.text.split('<main id="main" tabindex="-1">')[1].split("</main>")[0]
+
+
+def test_a_wave_takes_a_message_and_a_results_notice_in_every_language(app, office):
+    page = office.get("/staff/office/waves/new").text
+    for field in ("message_de", "message_de_x_ls", "message_en", "message_tr", "message_ar", "message_uk",
+                  "message_ru", "message_pl", "results_date", "results_where"):
+        assert f'name="{field}"' in page, field
+    created = _new_wave(office, "group,department,headcount\nmedium,32,40\n", "create",
+                        message_ar="شاركوا!", results_date="2027-03-31", results_where="Intranet")
+    assert created.status_code == 302
+    with app.app_context():
+        wave = db.session.scalars(select(Wave).order_by(Wave.id.desc())).first()
+        assert wave.messages == {"de": "Machen Sie mit!", "ar": "شاركوا!"}
+        assert wave.results == {"date": "2027-03-31", "where": "Intranet"}
+    shown = office.get(created.headers["Location"]).text
+    assert "2027-03-31" in shown and "Intranet" in shown

@@ -194,3 +194,25 @@ def test_trust_pages_carry_the_instance_s_facts(app):
     assert "Schlichtungsstelle" in client.get("/accessibility").text
     app.config["CONTACT_EMAIL"] = ""
     assert "im Anschreiben" in client.get("/contact").text
+
+
+def test_the_welcome_message_speaks_the_respondent_s_language_or_german_marked_as_such(app, tmp_path, issue_codes):
+    from questionnaires import load_builtin
+    from survey.council.operations import decide
+    from survey.waves import create_wave, open_wave, read_strata_csv
+    from tests.conftest import STRATA
+
+    strata = tmp_path / "strata.csv"
+    strata.write_text(STRATA, encoding="utf-8")
+    with app.app_context():
+        wave = create_wave(load_builtin()["migration-background"], "Wave", read_strata_csv(strata),
+                           {"de": "Machen Sie mit!", "tr": "Katılın!"}).id
+        decide(wave, "test council", approve=True)
+        open_wave(wave)
+    for language, expected in (("tr", '<blockquote class="message" lang="tr">Katılın!'),
+                               ("pl", '<blockquote class="message" lang="de">Machen Sie mit!')):
+        client = app.test_client()
+        client.get(f"/?lang={language}")
+        code = issue_codes(wave, 1)[0]
+        client.post("/", data={"code": code, "csrf_token": csrf_of(client.get("/").text)})
+        assert expected in client.get("/welcome").text
