@@ -21,6 +21,8 @@ DEMO_MESSAGES = {
     "en": "Please take part! Your answers help us be an administration for everyone. – The Lord Mayor and the "
           "Central Staff Council",
 }
+#: Told on the thank-you page (invented, as everything in the demo).
+DEMO_RESULTS = {"date": "2027-03-31", "where": "Intranet, Seite „WIR2.0 Beschäftigtenbefragung“"}
 
 
 @commands.command("demo")
@@ -52,7 +54,8 @@ def demo_command(codes: int) -> None:
         name = f"Demo: {questionnaire.id}"
         wave = by_name.get(name)
         if wave is None:
-            wave = create_wave(questionnaire, name, read_strata_csv(DEMO_STRATA), DEMO_MESSAGES)
+            wave = create_wave(questionnaire, name, read_strata_csv(DEMO_STRATA), DEMO_MESSAGES,
+                               results=DEMO_RESULTS)
         if wave.state == "draft":
             decide(wave.id, "demo council", approve=True, comment="Demo: approved when the demo was set up.")
             open_wave(wave.id)
