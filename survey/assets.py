@@ -13,7 +13,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, Response, request, url_for
+from flask import Flask, Response, redirect, request, url_for
 
 STATIC = Path(__file__).parent / "static"
 STYLESHEET = "css/app.css"
@@ -58,8 +58,6 @@ def init_app(app: Flask) -> None:
     @app.route("/favicon.ico")
     def favicon():
         # Browsers ask for /favicon.ico on their own; answer with the icon instead of a 404.
-        from flask import redirect
-
         return redirect(static_url("favicon.svg"), code=301)
 
     @app.after_request
@@ -67,7 +65,7 @@ def init_app(app: Flask) -> None:
         if request.endpoint == "static" and response.status_code == 200:
             filename = (request.view_args or {}).get("filename", "")
             version = request.args.get("v")
-            if version and (STATIC / filename).is_file() and version == fingerprint(filename):
+            if version and version == fingerprint(filename):
                 response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
             else:
                 response.headers["Cache-Control"] = "no-cache"

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .i18n import LANGUAGES, STAFF_LANGUAGES
+
 INSTANCE_ENV = "WIR_SURVEY_INSTANCE"
 DATABASE_ENV = "WIR_SURVEY_DATABASE_URL"
 PASSPHRASE_ENV = "WIR_SURVEY_PASSPHRASE"
@@ -34,9 +36,9 @@ DEFAULTS: dict[str, object] = {
     # Answers in progress expire on the device after this long without a page change.
     "SESSION_TTL_SECONDS": 3 * 3600,
     "PUBLIC_URL": "http://127.0.0.1:5000",
-    # Respondent pages offer every language of survey.i18n.LANGUAGES; staff pages German and English.
-    "LANGUAGES": ("de", "de-x-ls", "en", "tr", "ar", "uk", "ru", "pl"),
-    "STAFF_LANGUAGES": ("de", "en"),
+    # Respondent pages offer every language of survey.i18n; staff pages German and English.
+    "LANGUAGES": LANGUAGES,
+    "STAFF_LANGUAGES": STAFF_LANGUAGES,
     "BABEL_DEFAULT_LOCALE": "de",
     "SESSION_COOKIE_NAME": "wir",
     "SESSION_COOKIE_HTTPONLY": True,

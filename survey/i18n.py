@@ -12,8 +12,11 @@ both are resolved once per request here.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask, current_app, g, request, session, url_for
-from flask_babel import get_translations
+from flask_babel import force_locale, get_translations
 
 #: Every language a respondent can choose, in the order the switcher shows them.
 LANGUAGES = ("de", "de-x-ls", "en", "tr", "ar", "uk", "ru", "pl")
@@ -76,6 +79,19 @@ def choose_language(tag: str) -> bool:
     g.pop("_wir_language", None)
     g.pop("_wir_translations", None)
     return True
+
+
+@contextmanager
+def speaking(tag: str) -> Iterator[None]:
+    """Render in `tag`'s catalogue for a while (e.g. a questionnaire preview), whatever the page speaks."""
+    saved = g.pop("_wir_translations", None)
+    try:
+        with force_locale(catalogue_locale(tag)):
+            yield
+    finally:
+        g.pop("_wir_translations", None)
+        if saved is not None:
+            g._wir_translations = saved
 
 
 def _translations():

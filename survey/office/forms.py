@@ -27,12 +27,12 @@ class _Messages:
     message_de = TextAreaField(_l("Botschaft auf Deutsch"), validators=[Optional(), Length(max=2000)])
     message_en = TextAreaField(_l("Botschaft auf Englisch"), validators=[Optional(), Length(max=2000)])
 
-    def message_fields(self) -> list:
-        return [self[message_field_name(language)] for language in MESSAGE_LANGUAGES]
-
     results_date = DateField(_l("Ergebnisse erscheinen voraussichtlich am (für die Dankeseite)"), validators=[Optional()])
     results_where = StringField(_l("Ergebnisse erscheinen unter (Ort oder Adresse, für die Dankeseite)"),
                                 validators=[Optional(), Length(max=300)])
+
+    def message_fields(self) -> list:
+        return [self[message_field_name(language)] for language in MESSAGE_LANGUAGES]
 
     def messages(self) -> dict[str, str]:
         found = {lang: (self[message_field_name(lang)].data or "").strip() for lang in MESSAGE_LANGUAGES}

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, g, redirect, render_template, request, url_for
-from flask_babel import force_locale, gettext as _
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.access import current_staff, require_roles
 from ..council.operations import approval_state, configuration
 from ..extensions import db
-from ..i18n import catalogue_locale
+from ..i18n import speaking
 from ..issuing import issue_download
 from ..models import Stratum, Wave
 from ..respond.forms import page_form
@@ -169,8 +169,7 @@ def preview(wave_id: int):
     for sections in pages_of(questionnaire):
         questions = [q for s in sections for q in s.questions]
         pages.append(([(s, list(s.questions)) for s in sections], page_form(questionnaire, questions, lang, {})))
-    g.pop("_wir_translations", None)  # survey.i18n caches the page's catalogue per request
-    with force_locale(catalogue_locale(lang)):  # the interface's own words too, as far as its catalogues reach
+    with speaking(lang):  # the interface's own words too, as far as its catalogues reach
         return render_template("office/preview.html", wave=found, questionnaire=questionnaire, qlang=lang,
                                text=lambda mapping: questionnaire.text(mapping, lang), pages=pages,
                                message=found.messages.get(lang) or found.messages.get("de"),

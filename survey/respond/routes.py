@@ -36,10 +36,11 @@ def problem(kind: str, form: CodeForm | None = None, headers: dict[str, str] | N
     return render_template("respond/problem.html", kind=kind, form=form), PROBLEM_STATUS[kind], headers or {}
 
 
-#: Session keys the respondent flow leaves alone: the chosen language, the wave whose answers this
-#: device has just sent (for "received" instead of "expired" after going back, and the thank-you
-#: page's results notice; never a code), and a staff login on the same browser (survey.auth).
-KEPT_KEYS = ("lang", "sent", "staff")
+#: Session keys the respondent flow leaves alone: the chosen language, and a staff login on the same
+#: browser (survey.auth), which is not the respondent flow's to end. After a submit the session
+#: holds "sent", the wave whose answers this device has just sent (never a code): going back then
+#: says "received" instead of "expired", and the thank-you page tells the wave's results notice.
+KEPT_KEYS = ("lang", "staff")
 
 
 def _start_afresh() -> None:
@@ -97,7 +98,6 @@ def start():
                 return problem(exc.kind, form, {"Retry-After": str(exc.retry_after)})
             return problem(exc.kind, form if exc.kind == "unknown" else None)  # keeps what was typed
         _start_afresh()
-        session.pop("sent", None)
         session["d"] = redeemed.digest.hex()
         session["w"] = [redeemed.wave_id, redeemed.questionnaire.hash]
         session["a"] = {}
