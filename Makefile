@@ -26,9 +26,9 @@ $(AXE):
 
 translations: $(MO)
 
-## make run: set up the instance with demo data and serve on http://127.0.0.1:5000
+## make run: set up the instance with demo data and serve it (port 5000, or make run PORT=5001)
 run: $(STAMP) $(MO)
-	$(BIN)/wir-survey demo
+	$(BIN)/wir-survey demo $(if $(PORT),--port $(PORT))
 	$(BIN)/gunicorn -c python:survey.gunicorn_conf 'survey:create_app()'
 
 ## make test: the whole test suite

@@ -25,7 +25,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     if test_config is not None:
         app.config.from_mapping(test_config)
-    _sqlite_busy_timeout(app)
+    _engine_options(app)
 
     _silence_request_logging(app)
     app.wsgi_app = NoTraceOfFailures(app.wsgi_app)
@@ -52,6 +52,10 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     from .info import bp as info_bp
 
     app.register_blueprint(info_bp)
+
+    from .health import bp as health_bp
+
+    app.register_blueprint(health_bp)
 
     from .auth import bp as auth_bp
 
@@ -92,11 +96,16 @@ def _silence_request_logging(app: Flask) -> None:
     app.logger.disabled = True
 
 
-def _sqlite_busy_timeout(app: Flask) -> None:
+def _engine_options(app: Flask) -> None:
     """SQLite waits `SQLITE_BUSY_TIMEOUT_SECONDS` for a lock held by another writer before a request
-    gives up (and the respondent sees the "try again" page); other databases keep their own settings."""
-    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    gives up (and the respondent sees the "try again" page). PostgreSQL connections are tested before
+    use: after a database restart or a dropped connection a node reconnects instead of failing one
+    request per worker. An instance's own engine options win."""
+    url = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    if url.startswith("sqlite"):
         options["connect_args"] = {"timeout": float(app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]),
                                    **options.get("connect_args", {})}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif url.startswith("postgresql"):
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

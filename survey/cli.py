@@ -1,20 +1,19 @@
 """The `wir-survey` command: a Flask CLI group over `create_app`; the CLI and the web use the same operations."""
 from __future__ import annotations
 
-import json
+import functools
 import os
-import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
-from cryptography.fernet import Fernet
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from . import create_app
 from .config import PASSPHRASE_ENV
-from .files import ensure_private_dir, write_private_file
 
 
 #: Every wir-survey command; `register` adds them to an app's CLI, which the console script serves.
@@ -49,43 +48,77 @@ def fail(message: str) -> None:
     raise click.ClickException(message)
 
 
+def requires(level: str = "schema") -> Callable:
+    """Run a command in the app's context once the instance is ready for it (see `survey.readiness`).
+
+    Whatever is missing (the instance, the database, its schema) and a database that fails during
+    the command each end it with one plain sentence and exit status 1, never a traceback; the
+    sentence quotes the driver's reason, never a statement or its parameters."""
+    from . import readiness
+    from .database import MigrationInProgress
+
+    def decorate(function: Callable) -> Callable:
+        @click.pass_context
+        @functools.wraps(function)
+        def run(ctx: click.Context, /, *args, **kwargs):
+            app = current_app._get_current_object() if current_app else ctx.ensure_object(ScriptInfo).load_app()
+            with app.app_context():
+                try:
+                    readiness.check(app, level)
+                    return ctx.invoke(function, *args, **kwargs)
+                except (readiness.NotReady, MigrationInProgress) as exc:
+                    fail(str(exc))
+                except (OperationalError, InterfaceError) as exc:
+                    url = str(app.config["SQLALCHEMY_DATABASE_URI"])
+                    fail(f"The database at {readiness.where(url)} failed during the command "
+                         f"({readiness.driver_reason(exc)}): check that it runs, then run the command again.")
+
+        return run
+
+    return decorate
+
+
 # --- instance ---------------------------------------------------------------------------------
 
-def write_instance_config(instance: Path) -> bool:
-    """Write `<instance>/config.py` with fresh random secrets unless it exists; True when written."""
-    ensure_private_dir(instance)
-    path = instance / "config.py"
-    if path.exists():
-        return False
-    body = (
-        "# wir-survey instance configuration, written by `wir-survey init`. Keep it secret and backed up:\n"
-        "# TOKEN_PEPPER is needed to recognise issued codes; losing it makes every unused code invalid.\n"
-        f"SECRET_KEY = {secrets.token_hex(32)!r}\n"
-        f"TOKEN_PEPPER = {secrets.token_hex(32)!r}\n"
-        f"SESSION_KEY = {Fernet.generate_key().decode('ascii')!r}\n"
-    )
-    write_private_file(path, body.encode("utf-8"))
-    return True
+def initialise_instance(port: int | None = None, public_url: str | None = None) -> bool:
+    """Configuration with fresh secrets (unless present) and the schema at its newest revision.
 
-
-def initialise_instance() -> bool:
-    """Configuration with fresh secrets (unless present) and the schema at its newest revision."""
+    A port or public URL given is written into the configuration, new or existing; a new port
+    alone moves a local PUBLIC_URL with it."""
     from .database import upgrade
+    from .instance import DEFAULT_PORT, local_url, set_settings, write_config
+    from .configcheck import is_local
 
-    written = write_instance_config(Path(current_app.instance_path))
+    instance = Path(current_app.instance_path)
+    written = write_config(instance, port or DEFAULT_PORT, public_url)
+    if not written and (port or public_url):
+        changes: dict[str, object] = {}
+        if port:
+            changes["PORT"] = port
+            if not public_url and is_local(str(current_app.config["PUBLIC_URL"])):
+                changes["PUBLIC_URL"] = local_url(port)
+        if public_url:
+            changes["PUBLIC_URL"] = public_url
+        set_settings(instance, **changes)
     current_app.config.from_pyfile("config.py")
     upgrade()
     return written
 
 
 @commands.command("init")
-@with_appcontext
-def init_command() -> None:
-    """Create the instance configuration (random secrets) and the database; safe to run twice."""
+@click.option("--port", type=click.IntRange(1, 65535), help="The port this instance's nodes listen on (default 5000).")
+@click.option("--public-url", help="The address people reach the survey at, e.g. https://umfrage.example.de "
+                                   "(default http://127.0.0.1:PORT).")
+@requires("none")
+def init_command(port: int | None, public_url: str | None) -> None:
+    """Create the instance configuration (random secrets, port, public URL) and the database; safe to run twice."""
+    from .readiness import where
+
     instance = Path(current_app.instance_path)
-    written = initialise_instance()
+    written = initialise_instance(port, public_url)
     click.echo(f"Instance: {instance} ({'new configuration written' if written else 'configuration kept'})")
-    click.echo(f"Database: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]} (schema up to date)")
+    click.echo(f"Database: {where(str(current_app.config['SQLALCHEMY_DATABASE_URI']))} (schema up to date)")
+    click.echo(f"Serves on port {current_app.config['PORT']}; public URL {current_app.config['PUBLIC_URL']}")
 
 
 # --- questionnaires ---------------------------------------------------------------------------

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
-from .cli import commands, fail, passphrase
+from .cli import commands, fail, passphrase, requires
 from .crypto import KeyProblem
 from .keys import key_files
 from .waves import WaveError
@@ -37,7 +36,7 @@ def waves_group() -> None:
               help="Stays open across years for new hires (Measure 4); headcounts are the expected yearly intake.")
 @click.option("--results-date", metavar="YYYY-MM-DD", help="When the results will be published (thank-you page).")
 @click.option("--results-where", metavar="TEXT", help="Where the results will be published, e.g. an intranet address.")
-@with_appcontext
+@requires()
 def waves_create(questionnaire_id: str, name: str, strata_file: str, messages: tuple[str, ...], min_count: int,
                  min_stratum_size: int | None, standing: bool, results_date: str | None,
                  results_where: str | None) -> None:
@@ -74,7 +73,7 @@ def waves_create(questionnaire_id: str, name: str, strata_file: str, messages: t
 
 @waves_group.command("configuration")
 @click.argument("wave_id", type=int)
-@with_appcontext
+@requires()
 def waves_configuration(wave_id: int) -> None:
     """What the staff council approves: the wave's exact configuration, its hash and the approval's state."""
     from .council.operations import approval_state, configuration, configuration_hash
@@ -102,7 +101,7 @@ LOGIN_REFUSED = {
 @click.option("--user", "name", required=True, help="The staff council member who decides.")
 @click.option("--refuse", is_flag=True, help="Refuse instead of approving; needs --comment.")
 @click.option("--comment", default="", help="Why; required with --refuse.")
-@with_appcontext
+@requires()
 def waves_approve(wave_id: int, name: str, refuse: bool, comment: str) -> None:
     """The staff council's decision on a draft wave's configuration as it is now (G5).
 
@@ -138,7 +137,7 @@ def waves_approve(wave_id: int, name: str, refuse: bool, comment: str) -> None:
 
 @waves_group.command("open")
 @click.argument("wave_id", type=int)
-@with_appcontext
+@requires()
 def waves_open(wave_id: int) -> None:
     """Open a draft wave for answers; refused without the staff council's approval of its configuration."""
     from .waves import open_wave
@@ -152,7 +151,7 @@ def waves_open(wave_id: int) -> None:
 
 @waves_group.command("close")
 @click.argument("wave_id", type=int)
-@with_appcontext
+@requires()
 def waves_close(wave_id: int) -> None:
     """Close an open wave."""
     from .waves import close_wave
@@ -166,7 +165,7 @@ def waves_close(wave_id: int) -> None:
 
 
 @waves_group.command("list")
-@with_appcontext
+@requires()
 def waves_list() -> None:
     """Every wave with its state, questionnaire and participation.
 
@@ -202,7 +201,7 @@ def keys_group() -> None:
 
 
 @keys_group.command("create")
-@with_appcontext
+@requires("instance")
 def keys_create() -> None:
     """Create the key pair and print the public key's fingerprint."""
     try:
@@ -214,7 +213,7 @@ def keys_create() -> None:
 
 
 @keys_group.command("check")
-@with_appcontext
+@requires("instance")
 def keys_check() -> None:
     """Check that the passphrase opens the Statistics Office key."""
     from .crypto import fingerprint
@@ -239,7 +238,7 @@ def tokens_group() -> None:
 @click.option("--count", type=int, required=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="FILE.csv (token,url for a mail-merge) or FILE.pdf (printable slips).")
-@with_appcontext
+@requires()
 def tokens_issue(wave_id: int, selector: str, count: int, out: str) -> None:
     """Issue COUNT codes for one stratum into a print file, written once and never again."""
     from .issuing import issue_tokens
@@ -261,7 +260,7 @@ def pool_group() -> None:
 
 
 @pool_group.command("flush")
-@with_appcontext
+@requires()
 def pool_flush() -> None:
     """Move each wave's waiting answers to the store where at least the threshold wait.
 
@@ -282,7 +281,7 @@ def log_group() -> None:
 
 
 @log_group.command("verify")
-@with_appcontext
+@requires()
 def log_verify() -> None:
     """Check the staff log's chain; exit 1 and name the first broken entry if it does not hold."""
     from .stafflog import verify
@@ -295,7 +294,7 @@ def log_verify() -> None:
 
 @log_group.command("show")
 @click.option("--last", type=int, default=50, show_default=True, help="How many of the newest entries.")
-@with_appcontext
+@requires()
 def log_show(last: int) -> None:
     """The newest staff log entries: number, time (UTC), who, what."""
     from sqlalchemy import select
@@ -315,7 +314,7 @@ def log_show(last: int) -> None:
 @click.option("--passphrase", "open_answers", is_flag=True,
               help="Also open every stored and waiting answer with the Statistics Office key (asks for its "
                    "passphrase unless $WIR_SURVEY_PASSPHRASE is set).")
-@with_appcontext
+@requires()
 def audit_command(as_json: bool, open_answers: bool) -> None:
     """Check the anonymity guarantees on the live database and configuration; exit 1 if any check fails."""
     from .audit import run_audit
@@ -332,4 +331,4 @@ def audit_command(as_json: bool, open_answers: bool) -> None:
         sys.exit(1)
 
 
-from . import cli_quotas, cli_releases, cli_tables, cli_translations, cli_users, demo  # noqa: E402,F401  (register their commands)
+from . import cli_operate, cli_quotas, cli_releases, cli_tables, cli_translations, cli_users, demo  # noqa: E402,F401  (register their commands)

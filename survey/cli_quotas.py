@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask.cli import with_appcontext
 
 from aggregation.plan_wir2 import Plan, PlanGroup
 from aggregation.plans import group_outlook
 from aggregation.quotas import Interval, required_share_interval, vacancies_needed
 
-from .cli import commands
+from .cli import commands, requires
 
 _NUMBER = r"\d+(?:[.,]\d+)?|[.,]\d+"
 _PERCENT = re.compile(rf"^\s*({_NUMBER})\s*%?\s*$")
@@ -183,7 +182,7 @@ def _cell(value: float | None, shown: Callable[[float], str] = percent) -> str:
 @quotas_group.command("show")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (percent) instead of a table.")
 @click.option("--version", "number", type=int, default=None, help="An earlier version (0: the plan as published).")
-@with_appcontext
+@requires()
 def quotas_show(as_json: bool, number: int | None) -> None:
     """The current quota plan: each group's baseline, target and required share of new hires."""
     from .hr.operations import current, version
@@ -235,7 +234,7 @@ def quotas_show(as_json: bool, number: int | None) -> None:
 @click.option("--headcount", type=float, default=None, help="N, the group's employees today.")
 @click.option("--vacancies", type=float, default=None, help="V, positions falling vacant up to the target date.")
 @click.option("--reason", required=True, help="Why; kept with the new version.")
-@with_appcontext
+@requires()
 def quotas_set(group: str, reason: str, **figures: float | None) -> None:
     """Store a new version of the plan with GROUP's figures changed (the others stay)."""
     from .hr.operations import PlanError, change
@@ -251,7 +250,7 @@ def quotas_set(group: str, reason: str, **figures: float | None) -> None:
 
 
 @quotas_group.command("history")
-@with_appcontext
+@requires()
 def quotas_history() -> None:
     """Every version of the plan: number, time (UTC), who, why."""
     from .hr.operations import history
@@ -264,7 +263,7 @@ def quotas_history() -> None:
 @click.option("--release", "release_id", type=int, required=True)
 @click.option("--folder", type=click.Path(file_okay=False, exists=True), default=None,
               help="Where `wir-survey release --out` wrote it (default: the instance's copy of a release made on the pages).")
-@with_appcontext
+@requires()
 def quotas_estimates(release_id: int, folder: str | None) -> None:
     """The published estimates of a release that can become a baseline: number, share, interval, response rate."""
     from .extensions import db
@@ -294,7 +293,7 @@ def quotas_estimates(release_id: int, folder: str | None) -> None:
 @click.option("--bounds", is_flag=True, help="Keep the non-response bounds instead of the 95 % interval.")
 @click.option("--folder", type=click.Path(file_okay=False, exists=True), default=None)
 @click.option("--reason", required=True)
-@with_appcontext
+@requires()
 def quotas_adopt(group: str, release_id: int, index: int, bounds: bool, folder: str | None, reason: str) -> None:
     """Make a published estimate GROUP's baseline b, with its interval (a new version of the plan)."""
     from .hr.operations import PlanError, adopt
@@ -311,7 +310,7 @@ def quotas_adopt(group: str, release_id: int, index: int, bounds: bool, folder: 
 @click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False), default=None, help="Also write the XLSX report.")
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False), default=None, help="Also write the PDF report.")
 @click.option("--lang", type=click.Choice(["de", "en"]), default="en", show_default=True)
-@with_appcontext
+@requires()
 def quotas_monitor(xlsx_path: str | None, pdf_path: str | None, lang: str) -> None:
     """Per group and year: the plan's path, the required share of new hires, the hiring rate measured
     by the standing new-hire waves' yearly releases, and whether the group is on track."""

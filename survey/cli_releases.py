@@ -5,10 +5,9 @@ import json
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from .cli import commands, fail, passphrase
+from .cli import commands, fail, passphrase, requires
 from .crypto import KeyProblem
 
 
@@ -19,7 +18,7 @@ from .crypto import KeyProblem
 @click.option("--random-state", type=int, default=0, show_default=True, help="Breaks ties between equally cheap patterns.")
 @click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
 @click.option("--year", type=int, default=None, help="A standing wave's release: the year whose new hires it adds.")
-@with_appcontext
+@requires()
 def release_command(wave_id: int, out: str, min_count: int | None, random_state: int, lang: str,
                     year: int | None) -> None:
     """Publish the protected tables of WAVE_ID, audited together with every earlier release."""
@@ -44,7 +43,7 @@ def releases_group() -> None:
 
 
 @releases_group.command("list")
-@with_appcontext
+@requires()
 def releases_list() -> None:
     """Every release: id, wave, number, population and parameters."""
     from .extensions import db
@@ -59,7 +58,7 @@ def releases_list() -> None:
 
 @releases_group.command("show")
 @click.argument("release_id", type=int)
-@with_appcontext
+@requires()
 def releases_show(release_id: int) -> None:
     """One release: parameters, the hash of every file, and what each table published."""
     from .extensions import db

@@ -5,9 +5,8 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
-from .cli import commands, fail
+from .cli import commands, fail, requires
 
 
 @commands.group("translations")
@@ -16,7 +15,7 @@ def translations_group() -> None:
 
 
 @translations_group.command("status")
-@with_appcontext
+@requires("none")
 def translations_status() -> None:
     """Per language: interface strings missing or still drafts, and questionnaires whose translation
     is a draft. Exit status 1 when a shipped language misses a string."""
@@ -52,7 +51,7 @@ def translations_status() -> None:
 @translations_group.command("reviewed")
 @click.argument("language")
 @click.argument("part")
-@with_appcontext
+@requires("none")
 def translations_reviewed(language: str, part: str) -> None:
     """Mark LANGUAGE's translation of PART as reviewed: PART is `interface` (the catalogue's draft
     flags) or a questionnaire id (its `machine_translated` entry). Run it after a reviewer has

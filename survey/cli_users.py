@@ -6,9 +6,8 @@ from __future__ import annotations
 import os
 
 import click
-from flask.cli import with_appcontext
 
-from .cli import commands, fail
+from .cli import commands, fail, requires
 from .models import STAFF_ROLES
 
 PASSWORD_ENV = "WIR_SURVEY_USER_PASSWORD"
@@ -51,7 +50,7 @@ role_option = click.option("--role", "roles", multiple=True, required=True, type
 @users_group.command("create")
 @click.argument("name")
 @role_option
-@with_appcontext
+@requires()
 def users_create(name: str, roles: tuple[str, ...]) -> None:
     """Create the staff account NAME with its roles (office and council also get a second factor)."""
     from .auth.operations import AccountError, create_account
@@ -67,7 +66,7 @@ def users_create(name: str, roles: tuple[str, ...]) -> None:
 
 
 @users_group.command("list")
-@with_appcontext
+@requires()
 def users_list() -> None:
     """Every staff account with its roles, state and second factor."""
     from .auth.operations import list_accounts
@@ -82,7 +81,7 @@ def users_list() -> None:
 
 @users_group.command("disable")
 @click.argument("name")
-@with_appcontext
+@requires()
 def users_disable(name: str) -> None:
     """Lock NAME out at once (an open login ends with its next page)."""
     _set_disabled(name, True)
@@ -90,7 +89,7 @@ def users_disable(name: str) -> None:
 
 @users_group.command("enable")
 @click.argument("name")
-@with_appcontext
+@requires()
 def users_enable(name: str) -> None:
     """Let NAME log in again."""
     _set_disabled(name, False)
@@ -108,7 +107,7 @@ def _set_disabled(name: str, disabled: bool) -> None:
 
 @users_group.command("reset-password")
 @click.argument("name")
-@with_appcontext
+@requires()
 def users_reset_password(name: str) -> None:
     """Give NAME a new password (asked for, or $WIR_SURVEY_USER_PASSWORD); also lifts a login wait."""
     from .auth.operations import AccountError, reset_password
@@ -124,7 +123,7 @@ def users_reset_password(name: str) -> None:
 @users_group.command("roles")
 @click.argument("name")
 @role_option
-@with_appcontext
+@requires()
 def users_roles(name: str, roles: tuple[str, ...]) -> None:
     """Set the roles of NAME to exactly the --role options given."""
     from .auth.operations import AccountError, set_roles
@@ -140,7 +139,7 @@ def users_roles(name: str, roles: tuple[str, ...]) -> None:
 
 @users_group.command("otp")
 @click.argument("name")
-@with_appcontext
+@requires()
 def users_otp(name: str) -> None:
     """The current one-time code of a DEMO account (refused for real accounts)."""
     from .auth.operations import AccountError, demo_code

@@ -35,7 +35,15 @@ DEFAULTS: dict[str, object] = {
     "SQLITE_BUSY_TIMEOUT_SECONDS": 15,
     # Answers in progress expire on the device after this long without a page change.
     "SESSION_TTL_SECONDS": 3 * 3600,
+    # Where respondents and staff reach the survey (codes' URLs are built from it) and where this node
+    # listens; `wir-survey init` writes PORT and PUBLIC_URL into the instance configuration.
     "PUBLIC_URL": "http://127.0.0.1:5000",
+    "PORT": 5000,
+    "BIND_ADDRESS": "127.0.0.1",
+    # How many app nodes serve this database (SQLite allows one; `wir-survey config check`).
+    "APP_NODES": 1,
+    # Strict-Transport-Security max-age sent by the app; production behind HTTPS needs a year or more.
+    "HSTS_SECONDS": 0,
     # Respondent pages offer every language of survey.i18n; staff pages German and English.
     "LANGUAGES": LANGUAGES,
     "STAFF_LANGUAGES": STAFF_LANGUAGES,

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
-from .cli import commands, initialise_instance
+from .cli import commands, fail, initialise_instance, requires
 from .config import PASSPHRASE_ENV
 from .files import ensure_private_dir
 
@@ -27,18 +26,27 @@ DEMO_RESULTS = {"date": "2027-03-31", "where": "Intranet, Seite â€žWIR2.0 BeschÃ
 
 @commands.command("demo")
 @click.option("--codes", default=3, show_default=True, help="New demo codes per wave.")
-@with_appcontext
-def demo_command(codes: int) -> None:
-    """Initialise a demo instance: keys, one open wave per questionnaire, and fresh codes to try."""
+@click.option("--port", type=click.IntRange(1, 65535),
+              help="Serve on this port (written into the instance configuration); default: the configured one, 5000.")
+@requires("none")
+def demo_command(codes: int, port: int | None) -> None:
+    """Initialise a demo instance: keys, one open wave per questionnaire, and fresh codes to try.
+
+    Refused before anything is written when the port is taken, naming a free one to use instead."""
     from questionnaires import load_builtin
 
+    from .instance import free_port_after, port_in_use
     from .issuing import issue_tokens
     from .keys import key_files
     from .council.operations import decide
     from .waves import create_wave, list_waves, open_wave, read_strata_csv
 
     instance = Path(current_app.instance_path)
-    initialise_instance()
+    host, serving = str(current_app.config["BIND_ADDRESS"]), port or int(current_app.config["PORT"])
+    if port_in_use(host, serving):
+        fail(f"Port {serving} on {host} is in use already (another wir-survey, or another program). Choose another "
+             f"port, e.g. `make run PORT={free_port_after(host, serving)}`; the demo then prints URLs with it.")
+    initialise_instance(port)
     phrase = os.environ.get(PASSPHRASE_ENV) or DEMO_PASSPHRASE
     if not key_files().exist():
         key_files().create(phrase)

@@ -1,7 +1,23 @@
-"""Gunicorn settings for serving wir-survey: no access log, and no warnings that quote client addresses."""
+"""Gunicorn settings for a wir-survey node: no access log, no warnings that quote client addresses,
+the instance's own port, and no start with an insecure configuration or an unready database."""
 import multiprocessing
+import sys
 
-bind = "127.0.0.1:5000"
+from survey import config as _settings
+from survey.instance import DEFAULT_PORT
+
+
+def _instance_setting(name: str, default):
+    """A setting from <instance>/config.py, read without building the app (gunicorn reads this file first)."""
+    from flask import Config
+
+    values = Config(str(_settings.instance_path()))
+    values.from_pyfile("config.py", silent=True)
+    return values.get(name, _settings.DEFAULTS.get(name, default))
+
+
+# The instance's port (written by `wir-survey init --port`); `--bind` on the command line wins.
+bind = f"{_instance_setting('BIND_ADDRESS', '127.0.0.1')}:{_instance_setting('PORT', DEFAULT_PORT)}"
 # One sync worker per core, plus one to use the CPU while another waits for SQLite to sync a submit
 # (measured with `make bench`: 2 workers 91, 3 workers 94 flows/s at 10 clients).
 workers = multiprocessing.cpu_count() + 1
@@ -11,3 +27,27 @@ accesslog = None
 loglevel = "error"
 # Headers that carry client addresses are not trusted or used.
 forwarded_allow_ips = ""
+
+
+def on_starting(server) -> None:
+    """Refuse to start a node whose configuration is insecure or whose database is not ready.
+
+    The check builds the app once in the master and drops its connections before workers fork."""
+    from survey import create_app, readiness
+    from survey.configcheck import problems
+    from survey.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        try:
+            readiness.check(app, "schema")
+            found = problems(app)
+        except readiness.NotReady as exc:
+            found = [str(exc)]
+        finally:
+            db.engine.dispose()
+    if found:
+        for problem in found:
+            print(f"wir-survey will not start: {problem}", file=sys.stderr)
+        print("See `wir-survey config check` and the README's section on operating wir-survey.", file=sys.stderr)
+        sys.exit(1)

@@ -102,27 +102,33 @@ def flush(minimum: int | None = None) -> int:
     """Move every wave's waiting answers to the store where at least `minimum` (the threshold) wait.
 
     Submits already flush as soon as a wave's pool is full; this is for a threshold that was
-    lowered since. Returns how many answers moved."""
+    lowered since. Each wave moves in its own short transaction, and a wave whose pool a submit
+    holds right now is skipped (SKIP LOCKED): that submit moves a full batch itself, and a flush
+    never makes submits wait for more than one wave's batch. Returns how many answers moved."""
     minimum = threshold() if minimum is None else minimum
     moved = 0
-    try:
-        for wave_id in list(db.session.scalars(select(Pool.wave_id).order_by(Pool.wave_id))):
-            entries = _take(wave_id)
+    for wave_id in list(db.session.scalars(select(Pool.wave_id).order_by(Pool.wave_id))):
+        try:
+            entries = _take(wave_id, skip_locked=True)
             if entries and len(entries) >= minimum:
                 _store(wave_id, entries)
                 _put(wave_id, [])
                 moved += len(entries)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
     return moved
 
 
-def _take(wave_id: int) -> list[bytes]:
-    """The wave's waiting entries, with the row locked for this transaction on PostgreSQL."""
-    statement = select(Pool.entries).where(Pool.wave_id == wave_id).with_for_update()
+def _take(wave_id: int, skip_locked: bool = False) -> list[bytes] | None:
+    """The wave's waiting entries, with the row locked for this transaction on PostgreSQL.
+
+    With `skip_locked`, None when another transaction holds the row (nothing is created then)."""
+    statement = select(Pool.entries).where(Pool.wave_id == wave_id).with_for_update(skip_locked=skip_locked)
     value = db.session.scalar(statement)
+    if value is None and skip_locked:
+        return None
     if value is None:
         dialect_insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
         db.session.execute(dialect_insert(Pool).values(wave_id=wave_id, entries=b"").on_conflict_do_nothing())

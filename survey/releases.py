@@ -35,6 +35,7 @@ from aggregation.frames import NOT_ANSWERED, STRATUM_PREFIX, response_frame, tem
 from aggregation.protect import EarlierRelease, ProtectedTable
 from questionnaires import Questionnaire
 
+from . import locks
 from .crypto import fingerprint, info_for, open_sealed, seal
 from .extensions import db
 from .keys import key_files, statistics_public_key
@@ -83,6 +84,8 @@ def make_release(
     strata = {s.id: s.attributes for s in wave.strata}
     responses = _decrypt(wave, questionnaire, private, strata)
     tables = template_tables(response_frame(responses, questionnaire), questionnaire, list(strata.values()))
+    # Two nodes releasing one wave at once: the second waits here, then numbers after the first.
+    locks.hold(locks.RELEASES, wave.id)
     earlier_rows = list(db.session.scalars(select(Release).where(Release.wave_id == wave.id).order_by(Release.number)))
     earlier = [_earlier(row, private) for row in earlier_rows]
     try:

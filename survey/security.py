@@ -24,9 +24,14 @@ HEADERS = {
 
 
 def init_app(app: Flask) -> None:
+    hsts = int(app.config.get("HSTS_SECONDS") or 0)
+
     @app.after_request
     def _set_headers(response: Response) -> Response:
         response.headers.extend(HEADERS)
+        if hsts:
+            # Browsers then refuse plain HTTP for the site (they ignore the header on HTTP itself).
+            response.headers["Strict-Transport-Security"] = f"max-age={hsts}"
         if not response.headers.get("Cache-Control") and response.mimetype == "text/html":
             # Pages may show answers in progress: never keep them in a shared cache or the back/forward cache.
             response.headers["Cache-Control"] = "no-store"

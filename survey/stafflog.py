@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
+from . import locks
 from .extensions import db
 from .models import StaffLogEntry
 
@@ -43,7 +44,9 @@ def record(actor: str | None, action: str, details: Mapping[str, object] | None 
     """Append one entry in the caller's transaction (the caller commits).
 
     The entry's number is the previous one's plus one and is the table's key, so two actions racing
-    for the same place cannot fork the chain: one of them fails and is rolled back."""
+    for the same place cannot fork the chain: on PostgreSQL the second waits for the first to commit
+    (`locks.hold`), elsewhere it fails and is rolled back."""
+    locks.hold(locks.STAFF_LOG)
     last = db.session.execute(
         select(StaffLogEntry.id, StaffLogEntry.digest).order_by(StaffLogEntry.id.desc()).limit(1)
     ).first()

@@ -123,6 +123,7 @@ def test_keys_are_never_replaced_and_a_wrong_passphrase_is_refused(runner, monke
 
 def test_keys_create_prints_the_fingerprint(tmp_path: Path):
     env = {"WIR_SURVEY_INSTANCE": str(tmp_path / "inst"), "WIR_SURVEY_PASSPHRASE": "pass phrase"}
+    assert CliRunner().invoke(cli, ["init"], env=env).exit_code == 0
     result = CliRunner().invoke(cli, ["keys", "create"], env=env)
     assert result.exit_code == 0, result.output
     fingerprint = result.output.split("fingerprint:")[1].strip()
