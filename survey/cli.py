@@ -61,7 +61,8 @@ def requires(level: str = "schema") -> Callable:
         @click.pass_context
         @functools.wraps(function)
         def run(ctx: click.Context, /, *args, **kwargs):
-            app = current_app._get_current_object() if current_app else ctx.ensure_object(ScriptInfo).load_app()
+            loaded = not current_app
+            app = ctx.ensure_object(ScriptInfo).load_app() if loaded else current_app._get_current_object()
             with app.app_context():
                 try:
                     readiness.check(app, level)
@@ -72,7 +73,13 @@ def requires(level: str = "schema") -> Callable:
                     url = str(app.config["SQLALCHEMY_DATABASE_URI"])
                     fail(f"The database at {readiness.where(url)} failed during the command "
                          f"({readiness.driver_reason(exc)}): check that it runs, then run the command again.")
+                finally:
+                    if loaded:  # the command's own app: close its connections rather than leave them to exit
+                        from .extensions import db
 
+                        db.engine.dispose()
+
+        run.wir_requires = level
         return run
 
     return decorate

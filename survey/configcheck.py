@@ -10,7 +10,8 @@ import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Config, Flask
+from flask.helpers import get_debug_flag
 
 from .config import DATABASE_ENV
 from .files import sqlite_file
@@ -33,7 +34,7 @@ def problems(app: Flask) -> list[str]:
     instance = Path(app.instance_path)
     if not (instance / "config.py").is_file():
         found.append(f"There is no instance configuration {instance / 'config.py'}: run `wir-survey init` first.")
-    if config.get("DEBUG"):
+    if config.get("DEBUG") or _written(instance, "DEBUG") or get_debug_flag():
         found.append("DEBUG is on: the debugger shows code, settings and data to whoever meets an error page and "
                      "lets them run code on the server. Set DEBUG = False (and do not set FLASK_DEBUG).")
     if config.get("TESTING"):
@@ -45,6 +46,14 @@ def problems(app: Flask) -> list[str]:
     found += _secrets(config)
     found += _file_modes(instance, config)
     return found
+
+
+def _written(instance: Path, name: str) -> object:
+    """A setting as the configuration file has it: the command line's app may have overridden DEBUG
+    (Flask's CLI sets it from FLASK_DEBUG), while a node would take the file's value."""
+    values = Config(str(instance))
+    values.from_pyfile("config.py", silent=True)
+    return values.get(name)
 
 
 def _transport(config) -> list[str]:

@@ -32,7 +32,7 @@ class Wave(db.Model):
     """One questionnaire version fielded to a population, with the exact definition it was built from."""
 
     __tablename__ = "waves"
-    __table_args__ = (CheckConstraint("state in ('draft', 'open', 'closed')", name="ck_waves_state"),)
+    __table_args__ = (CheckConstraint("CAST(state AS TEXT) IN ('draft', 'open', 'closed')", name="ck_waves_state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -200,7 +200,7 @@ class WaveApproval(db.Model):
     later change to the wave makes the hashes differ, and the approval no longer counts."""
 
     __tablename__ = "wave_approvals"
-    __table_args__ = (CheckConstraint("decision in ('approved', 'refused')", name="ck_wave_approvals_decision"),)
+    __table_args__ = (CheckConstraint("CAST(decision AS TEXT) IN ('approved', 'refused')", name="ck_wave_approvals_decision"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"))

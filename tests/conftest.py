@@ -5,6 +5,7 @@ import csv
 import os
 import re
 import secrets
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,9 +22,17 @@ STRATA = "group,department,headcount\nmedium,32,40\nmedium,50,25\nsenior,32,12\n
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
+def free_port() -> int:
+    """A port nothing listens on now (the demo refuses a busy one, and 5000 may be taken here)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def base_config(tmp_path: Path, database_url: str | None = None) -> dict[str, object]:
     return {
         "TESTING": True,
+        "PORT": free_port(),
         "SECRET_KEY": secrets.token_hex(32),
         "TOKEN_PEPPER": secrets.token_hex(32),
         "SESSION_KEY": Fernet.generate_key().decode(),

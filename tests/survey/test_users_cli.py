@@ -7,6 +7,7 @@ import pytest
 from survey.auth import clock
 from survey.auth.operations import DEMO_PASSWORD, find_account
 from survey.auth.passwords import verify_password
+from tests.conftest import free_port
 
 PASSWORD = "a long staff password 42"
 
@@ -83,5 +84,10 @@ def test_otp_prints_codes_for_demo_accounts_only(users, runner, app, monkeypatch
     users("create", "anna", "--role", "office")
     real = users("otp", "anna")
     assert real.exit_code == 1 and "not a demo account" in real.output
-    assert runner.invoke(args=["demo", "--codes", "1"]).exit_code == 0  # twice: the accounts are kept
+    port = free_port()
+    again = runner.invoke(args=["demo", "--codes", "1", "--port", str(port)])  # twice: the accounts are kept
+    assert again.exit_code == 0, again.output
     assert users("list").output.count("demo") == 4
+    # A second instance on another port prints the URLs it will actually serve.
+    urls = [word for word in again.output.split() if word.startswith("http")]
+    assert len(urls) >= 4 and all(url.startswith(f"http://127.0.0.1:{port}/") for url in urls), urls
