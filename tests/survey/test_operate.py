@@ -281,3 +281,43 @@ def test_health_says_unavailable_without_a_reason(tmp_path: Path):
     assert broken.status_code == 503 and broken.text == "unavailable\n"
     old = create_app(base_config(tmp_path)).test_client().get("/healthz")  # an empty SQLite file: no schema
     assert old.status_code == 503 and old.text == "unavailable\n"
+
+
+# --- the deployment examples agree with the app -----------------------------------------------
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+
+
+def _nginx_blocks() -> dict[str, str]:
+    text = (DEPLOY / "nginx" / "wir-survey.conf").read_text(encoding="utf-8")
+    blocks = {}
+    for name in ("location / {", "location /staff/ {"):
+        start = text.index(name)
+        blocks[name] = text[start:text.index("}", start)]
+    blocks["https"] = text[text.index("listen 443"):]
+    return blocks
+
+
+def _size(value: str) -> int:
+    return int(value[:-1]) * {"k": 1024, "m": 1024 * 1024}[value[-1]]
+
+
+def test_the_proxy_example_logs_no_respondent_and_limits_bodies_as_the_app_does():
+    from survey.config import DEFAULTS
+
+    blocks = _nginx_blocks()
+    respondent, staff = blocks["location / {"], blocks["location /staff/ {"]
+    size = lambda block: _size(block.split("client_max_body_size")[1].split(";")[0].strip())  # noqa: E731
+    assert size(respondent) == DEFAULTS["MAX_CONTENT_LENGTH"]
+    assert size(staff) == DEFAULTS["STRATA_UPLOAD_BYTES"]
+    assert "access_log off;" in blocks["https"] and "access_log" not in respondent
+    assert 'proxy_set_header X-Forwarded-For "";' in blocks["https"]
+    assert "Strict-Transport-Security" not in blocks["https"].replace("sends Strict-Transport-Security", "")
+
+
+def test_the_node_unit_starts_gunicorn_as_shipped():
+    unit = (DEPLOY / "systemd" / "wir-survey@.service").read_text(encoding="utf-8")
+    start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    assert "-c python:survey.gunicorn_conf" in start and "survey:create_app()" in start
+    assert not any(option in start for option in ("--access-logfile", "--log-level", "--log-config", "--error-logfile"))
+    assert "UMask=0077" in unit
