@@ -29,6 +29,7 @@ import itertools
 import math
 import os
 import random
+import resource
 import secrets
 import signal
 import subprocess
@@ -364,11 +365,24 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def open_files_for(connections: int) -> None:
+    """Raise this process's limit of open files as far as allowed: an overrun replay keeps one socket
+    open per flow in progress, thousands of them, where the usual soft limit is 1024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + 256  # the rest: the interpreter, logs, the CLI's pipes
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        limit = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+        if limit < wanted:
+            print(f"note: at most {limit} open files (ulimit -Hn); flows beyond that fail with 'Too many open files'")
+
+
 def main() -> None:
     args = parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the finally blocks drop the database
     label = f"payroll-pg{args.nodes}"
     answering = round(args.share * args.employees)
+    open_files_for(max([*args.levels, answering]))
     warmup = 20 * args.nodes
     level_codes = warmup + args.max_flows * len(args.levels)
     with tempfile.TemporaryDirectory(prefix="wir-bench-payroll-") as tmp_name, \
