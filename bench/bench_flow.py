@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import itertools
 import json
 import os
 import re
@@ -33,6 +34,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -43,6 +45,7 @@ QUESTIONNAIRE = "migration-background"
 PASSPHRASE = "bench passphrase - throwaway"
 COOKIE = "wir"
 ANSWERED_QUESTIONS = 2
+REQUEST_TIMEOUT = 120  # seconds; a request that takes longer fails its flow instead of hanging the bench
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 FIRST_PAGE = re.compile(r'href="(/q/\d+)"')
@@ -237,36 +240,59 @@ class AsyncConnection:
         return status, headers, cookies, body
 
 
-async def _async_client(port: int, results: Results) -> None:
-    conn = AsyncConnection(port)
+async def async_flow(conns: dict[int, AsyncConnection], nodes: Iterator[int], code: str, results: Results) -> None:
+    """One whole flow; each request goes to the next node of `nodes`, as a load balancer without sticky
+    sessions would send it (the session is in the cookie, so any node must do)."""
+    jar: dict[str, str] = {}
+    steps: list[tuple[str, float]] = []
+    gen = flow(code)
+    t0 = time.perf_counter()
+    conn = None
     try:
-        while (code := results.next_code()) is not None:
-            jar: dict[str, str] = {}
-            steps: list[tuple[str, float]] = []
-            gen = flow(code)
-            t0 = time.perf_counter()
-            try:
-                step, method, path, form = next(gen)
-                while True:
-                    s0 = time.perf_counter()
-                    status, headers, cookies, body = await conn.request(encode_request(method, path, form, jar))
-                    steps.append((step, (time.perf_counter() - s0) * 1000))
-                    update_jar(jar, cookies)
-                    step, method, path, form = gen.send((status, headers.get("location"), body.decode("utf-8", "replace")))
-            except StopIteration:
-                results.done(True, (time.perf_counter() - t0) * 1000, steps)
-            except FlowFailed as exc:
-                results.done(False, 0, steps, str(exc))
-            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                await conn.close()
-                results.done(False, 0, steps, f"{type(exc).__name__}: {exc}")
-    finally:
+        step, method, path, form = next(gen)
+        while True:
+            conn = conns[next(nodes)]
+            s0 = time.perf_counter()
+            async with asyncio.timeout(REQUEST_TIMEOUT):
+                status, headers, cookies, body = await conn.request(encode_request(method, path, form, jar))
+            steps.append((step, (time.perf_counter() - s0) * 1000))
+            update_jar(jar, cookies)
+            step, method, path, form = gen.send((status, headers.get("location"), body.decode("utf-8", "replace")))
+    except StopIteration:
+        results.done(True, (time.perf_counter() - t0) * 1000, steps)
+    except FlowFailed as exc:
+        results.done(False, 0, steps, str(exc))
+    except (OSError, asyncio.IncompleteReadError, ValueError) as exc:  # TimeoutError is an OSError
+        if conn is not None:
+            await conn.close()
+        results.done(False, 0, steps, f"{type(exc).__name__}: {exc}")
+
+
+def connections(ports: list[int]) -> dict[int, AsyncConnection]:
+    return {port: AsyncConnection(port) for port in ports}
+
+
+async def close_all(conns: dict[int, AsyncConnection]) -> None:
+    for conn in conns.values():
         await conn.close()
 
 
-def run_asyncio(port: int, clients: int, results: Results) -> None:
+async def _async_client(ports: list[int], nodes: Iterator[int], results: Results) -> None:
+    conns = connections(ports)
+    try:
+        while (code := results.next_code()) is not None:
+            await async_flow(conns, nodes, code, results)
+    finally:
+        await close_all(conns)
+
+
+def run_asyncio(ports: int | list[int], clients: int, results: Results) -> None:
+    """`clients` closed-loop clients; with several ports, requests go round-robin over them."""
+    ports = [ports] if isinstance(ports, int) else list(ports)
+    nodes = itertools.cycle(ports)  # one rotation for all clients, like a load balancer's
+
     async def main() -> None:
-        await asyncio.gather(*(_async_client(port, results) for _ in range(clients)))
+        await asyncio.gather(*(_async_client(ports, nodes, results) for _ in range(clients)))
 
     asyncio.run(main())
 
@@ -324,7 +350,7 @@ def run_threads(port: int, clients: int, results: Results) -> None:
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _stat_fields(pid: int) -> list[str] | None:
+def stat_fields(pid: int) -> list[str] | None:
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -334,13 +360,13 @@ def _stat_fields(pid: int) -> list[str] | None:
 
 def server_cpu_seconds(master: int) -> float:
     """CPU of the gunicorn master and its workers, including workers that already exited (cutime)."""
-    fields = _stat_fields(master)
+    fields = stat_fields(master)
     if fields is None:
         return 0.0
     total = sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
-            f = _stat_fields(int(entry.name))
+            f = stat_fields(int(entry.name))
             if f is not None and int(f[1]) == master:
                 total += int(f[11]) + int(f[12])
     return total / TICK
@@ -373,22 +399,37 @@ def approve(env: dict[str, str], wave: str) -> None:
     subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True, timeout=120)
 
 
-def make_instance(tmp: Path, codes: int) -> tuple[dict[str, str], list[str]]:
+def make_wave(tmp: Path, headcount: int, database_url: str | None = None) -> tuple[dict[str, str], str]:
+    """A fresh instance with one open, approved wave; SQLite in `tmp` unless `database_url` names another database."""
     env = dict(os.environ, WIR_SURVEY_INSTANCE=str(tmp / "instance"), WIR_SURVEY_PASSPHRASE=PASSPHRASE)
-    env.pop("WIR_SURVEY_DATABASE_URL", None)
+    if database_url:
+        env["WIR_SURVEY_DATABASE_URL"] = database_url
+    else:
+        env.pop("WIR_SURVEY_DATABASE_URL", None)
     cli(env, "init")
     cli(env, "keys", "create")
     strata = tmp / "strata.csv"
-    strata.write_text(f"group,headcount\nmedium,{max(codes, 20)}\n", encoding="utf-8")
+    strata.write_text(f"group,headcount\nmedium,{max(headcount, 20)}\n", encoding="utf-8")
     wave = cli(env, "waves", "create", QUESTIONNAIRE, "--name", "Bench wave", "--strata", str(strata)).stdout.strip().splitlines()[-1]
     approve(env, wave)  # the staff council's approval (G5), given in-process as the tests do
     cli(env, "waves", "open", wave)
+    return env, wave
+
+
+def issue_codes(env: dict[str, str], wave: str, count: int, tmp: Path) -> list[str]:
+    """Issue `count` codes as CSV, read them and delete the file at once (it holds codes)."""
     out = tmp / "codes.csv"
-    cli(env, "tokens", "issue", wave, "--stratum", "group=medium", "--count", str(codes), "--out", str(out))
-    with out.open(encoding="utf-8") as fh:
-        tokens = [row["token"] for row in csv.DictReader(fh)]
-    out.unlink()
-    return env, tokens
+    try:
+        cli(env, "tokens", "issue", wave, "--stratum", "group=medium", "--count", str(count), "--out", str(out))
+        with out.open(encoding="utf-8") as fh:
+            return [row["token"] for row in csv.DictReader(fh)]
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def make_instance(tmp: Path, codes: int, database_url: str | None = None) -> tuple[dict[str, str], list[str]]:
+    env, wave = make_wave(tmp, codes, database_url)
+    return env, issue_codes(env, wave, codes, tmp)
 
 
 def free_port() -> int:
@@ -413,6 +454,15 @@ def start_server(env: dict[str, str], port: int, extra: list[str], log: Path) ->
                "survey:create_app()"]
     proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
                             start_new_session=True)
+    try:
+        _wait_until_serving(proc, port, log)
+    except BaseException:  # Ctrl-C included: its own session means nobody else would stop it
+        stop_server(proc)
+        raise
+    return proc
+
+
+def _wait_until_serving(proc: subprocess.Popen, port: int, log: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -421,11 +471,10 @@ def start_server(env: dict[str, str], port: int, extra: list[str], log: Path) ->
             with socket.create_connection((HOST, port), timeout=1) as s:
                 s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
                 if s.recv(12).startswith(b"HTTP/1.1 200"):
-                    return proc
+                    return
         except OSError:
             pass
         time.sleep(0.2)
-    stop_server(proc)
     raise SystemExit("gunicorn did not answer within 30 s")
 
 
