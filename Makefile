@@ -35,9 +35,12 @@ run: $(STAMP) $(MO)
 test: $(STAMP) $(MO) $(AXE)
 	$(BIN)/python -m pytest
 
-## make bench: throughput, latency, print-file, disclosure-control and release figures
+## make bench: throughput, latency, print-file, disclosure-control and release figures;
+## with a PostgreSQL server (make bench POSTGRES=postgresql+psycopg://…, or WIR_SURVEY_TEST_POSTGRES) also the payroll day on two nodes
+POSTGRES ?= $(WIR_SURVEY_TEST_POSTGRES)
 bench: $(STAMP) $(MO)
 	$(BIN)/python bench/bench_flow.py
+	$(if $(POSTGRES),$(BIN)/python bench/bench_payroll.py --postgres '$(POSTGRES)',@echo "payroll day on PostgreSQL with two nodes: skipped (give a server: make bench POSTGRES=postgresql+psycopg://postgres@127.0.0.1:5432/postgres)")
 	$(BIN)/python bench/bench_issue.py
 	$(BIN)/python bench/bench_slips.py
 	$(BIN)/python bench/bench_protect.py

@@ -61,8 +61,7 @@ def requires(level: str = "schema") -> Callable:
         @click.pass_context
         @functools.wraps(function)
         def run(ctx: click.Context, /, *args, **kwargs):
-            loaded = not current_app
-            app = ctx.ensure_object(ScriptInfo).load_app() if loaded else current_app._get_current_object()
+            app = current_app._get_current_object() if current_app else ctx.ensure_object(ScriptInfo).load_app()
             with app.app_context():
                 try:
                     readiness.check(app, level)
@@ -74,10 +73,11 @@ def requires(level: str = "schema") -> Callable:
                     fail(f"The database at {readiness.where(url)} failed during the command "
                          f"({readiness.driver_reason(exc)}): check that it runs, then run the command again.")
                 finally:
-                    if loaded:  # the command's own app: close its connections rather than leave them to exit
-                        from .extensions import db
+                    # A command is a whole session with the database: close its connections when it ends.
+                    from .extensions import db
 
-                        db.engine.dispose()
+                    db.session.remove()  # gives the session's connection back first: dispose closes only those
+                    db.engine.dispose()
 
         run.wir_requires = level
         return run

@@ -124,7 +124,13 @@ def flush(minimum: int | None = None) -> int:
 def _take(wave_id: int, skip_locked: bool = False) -> list[bytes] | None:
     """The wave's waiting entries, with the row locked for this transaction on PostgreSQL.
 
-    With `skip_locked`, None when another transaction holds the row (nothing is created then)."""
+    With `skip_locked`, None when another transaction holds the row (nothing is created then).
+    SQLite ignores FOR UPDATE and takes its write lock only at a transaction's first write, so a
+    write that changes nothing comes first there: no submit can change the pool between this read
+    and this transaction's own writes (a flush starts with this read; a submit has written already)."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(update(Pool).where(Pool.wave_id == wave_id).values(entries=Pool.entries)
+                           .execution_options(synchronize_session=False))
     statement = select(Pool.entries).where(Pool.wave_id == wave_id).with_for_update(skip_locked=skip_locked)
     value = db.session.scalar(statement)
     if value is None and skip_locked:

@@ -55,6 +55,20 @@ def new_database():
         admin.dispose()
 
 
+#: Apps built by the tests below; each one's connections are closed when its test ends.
+_apps: list = []
+
+
+@pytest.fixture(autouse=True)
+def _close_connections(new_database):  # closes before the databases are dropped
+    yield
+    while _apps:
+        app = _apps.pop()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 class Instance:
     """An instance folder and its database, driven through the CLI and in-process apps."""
 
@@ -75,7 +89,9 @@ class Instance:
                 monkeypatch.delenv(name, raising=False)
             else:
                 monkeypatch.setenv(name, value)
-        return create_app()
+        app = create_app()
+        _apps.append(app)
+        return app
 
     def counts(self, monkeypatch) -> dict[str, int]:
         app = self.app(monkeypatch)
@@ -85,7 +101,6 @@ class Instance:
             used = db.session.execute(text("SELECT count(*) FROM tokens WHERE used")).scalar()
             stored = db.session.execute(text("SELECT count(*) FROM responses")).scalar()
             result = {"used": used, "stored": stored, "pooled": waiting()}
-            db.engine.dispose()
         return result
 
 
@@ -121,7 +136,6 @@ def populated(tmp_path: Path, monkeypatch, new_database, respond, request) -> tu
         assert respond(app.test_client(), code, {"own_citizenship_at_birth": "yes"}).status_code == 302
     with app.app_context():
         run_release(wave_id, PASSPHRASE, min_count=None, lang="de")
-        db.engine.dispose()
     # A print file that ended up inside the instance folder (as the demo's codes do) must not travel.
     (source.folder / "demo-codes").mkdir()
     (source.folder / "demo-codes" / "wave-1.csv").write_bytes(print_file.read_bytes())
@@ -175,7 +189,6 @@ def test_a_backup_restores_into_a_fresh_instance_with_every_guarantee(populated,
 
         (release,) = db.session.query(Release).all()
         assert all(release_bytes(release, name) is not None for name in json.loads(release.files_json))
-        db.engine.dispose()
 
     # Codes still work, or stay used, as before the backup.
     assert respond(app.test_client(), unused[0]).status_code == 302

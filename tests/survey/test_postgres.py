@@ -32,6 +32,7 @@ from tests.survey.test_releases import (  # noqa: F401
 )
 from tests.survey.test_respond_flow import test_a_code_works_once_and_its_answers_are_pooled  # noqa: F401
 from tests.survey.test_storage import (  # noqa: F401
+    test_a_flush_racing_a_submit_neither_loses_nor_doubles_an_answer,
     test_a_full_batch_moves_to_the_store_shuffled_and_the_audit_reconciles,
     test_a_small_wave_beside_a_large_one_is_mixed_only_with_its_own_answers,
     test_a_stored_answer_opens_only_with_the_passphrase_and_only_in_its_wave,

@@ -115,6 +115,44 @@ def test_pool_flush_moves_only_full_batches(app, runner, make_wave, issue_codes,
     assert count_rows(app, "pool") == 0 and count_rows(app, "responses") == 3
 
 
+def test_a_flush_racing_a_submit_neither_loses_nor_doubles_an_answer(app, make_wave, issue_codes, respond,
+                                                                    monkeypatch):
+    """The operator's `pool flush` (for a lowered threshold) reads the pool; a submit lands before the
+    flush has written anything. Whatever order the engine lets them run in, every used code keeps
+    exactly one answer: the flush must not store what it read and then empty a pool the submit added to."""
+    import survey.pool as pool
+
+    app.config["POOL_FLUSH_THRESHOLD"] = 50
+    wave = make_wave()
+    codes = issue_codes(wave, 4)
+    for code in codes[:3]:
+        respond(app.test_client(), code)
+    real_take, read = pool._take, threading.Event()
+
+    def take_then_pause(wave_id, *args, **kwargs):
+        entries = real_take(wave_id, *args, **kwargs)
+        if threading.current_thread().name == "flush":
+            read.set()
+            threading.Event().wait(1.0)  # the submit arrives while the flush holds what it read
+        return entries
+
+    monkeypatch.setattr(pool, "_take", take_then_pause)
+
+    def operator():
+        with app.app_context():
+            pool.flush(minimum=2)
+
+    flush = threading.Thread(target=operator, name="flush")
+    flush.start()
+    assert read.wait(10)
+    respond(app.test_client(), codes[3])
+    flush.join(30)
+    with app.app_context():
+        used = db.session.execute(text("SELECT count(*) FROM tokens WHERE used")).scalar()
+        stored = db.session.execute(text("SELECT count(*) FROM responses")).scalar()
+        assert used == 4 and pool.waiting() + stored == 4
+
+
 def test_closing_a_wave_keeps_a_small_batch_sealed_in_the_pool(app, runner, make_wave, issue_codes, respond):
     wave = make_wave()
     respond(app.test_client(), issue_codes(wave, 1)[0], {"born_in_germany": "no"})
