@@ -71,8 +71,8 @@ RECEIVED = "problem-received"
 class Instance:
     folder: Path
     database_url: str | None
-    codes: list[str]
-    digests: dict[str, bytes]
+    codes: list[str] = field(repr=False)  # never shown, not even in a failing test's report
+    digests: dict[str, bytes] = field(repr=False)
 
     @property
     def env(self) -> dict[str, str]:
@@ -442,8 +442,8 @@ class Cluster:
     logs: Path
     faults: Faults = field(default_factory=Faults)
     records: list[FlowRecord] = field(default_factory=list)
-    completed_codes: set[str] = field(default_factory=set)
-    unfinished_codes: set[str] = field(default_factory=set)
+    completed_codes: set[str] = field(default_factory=set, repr=False)
+    unfinished_codes: set[str] = field(default_factory=set, repr=False)
     flush_process: FlushProcess | None = None
     before_audit: Callable[[], None] = lambda: None  # e.g. the server setting the audit needs, asserted again
 
@@ -722,7 +722,7 @@ class Cluster:
 
 @dataclass(frozen=True)
 class Stored:
-    used: set[bytes]
+    used: set[bytes] = field(repr=False)
     unused: int
     waiting: int
     stored: int
