@@ -10,7 +10,7 @@ code must have exactly one answer, waiting in the pool or stored; and every answ
 the passphrase. Each fault must really have happened, so that the test cannot pass by missing them.
 
 The harness is tests/tools/cluster.py, the killed flush tests/tools/flush_midway.py. Only counts are
-printed, never a code or a time of a respondent's.
+printed, never a code or a time of a respondent's; WIR_FAULTS_TRACE=1 adds a line per fault as it lands.
 """
 from __future__ import annotations
 
