@@ -103,7 +103,11 @@ def app_for(instance_folder: Path, database_url: str | None, passphrase: bool = 
             os.environ["WIR_SURVEY_DATABASE_URL"] = database_url
         app = create_app()
         try:
-            yield app
+            # Commands run in this context and leave their connections to the pool, closed below. (Run
+            # outside one, a command disposes the engine while its session still holds a connection,
+            # which then stays open until garbage collection: a ResourceWarning, an error under pytest.)
+            with app.app_context():
+                yield app
         finally:
             with app.app_context():
                 db.session.remove()
