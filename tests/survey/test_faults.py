@@ -9,7 +9,7 @@ Afterwards every code whose flow reached the thank-you page must be used, no oth
 code must have exactly one answer, waiting in the pool or stored; and every answer must open with
 the passphrase. Each fault must really have happened, so that the test cannot pass by missing them.
 
-The harness is tests/tools/cluster.py, the killed flush tests/tools/flush_midway.py. Only counts are
+The harness is tests/tools/cluster/, the killed flush tests/tools/flush_midway.py. Only counts are
 printed, never a code or a time of a respondent's; WIR_FAULTS_TRACE=1 adds a line per fault as it lands.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """An operator's `pool flush` with a lowered threshold, stopped in the middle so that it can be killed.
 
-The fault harness (tests/tools/cluster.py) runs this as a subprocess with the instance's environment.
+The fault harness (tests/tools/cluster/flush_process.py) runs this as a subprocess with the instance's environment.
 It builds the app with POOL_FLUSH_THRESHOLD 2 and wraps `survey.pool._store`: once the real one has
 inserted a batch into the store (inside the flush's open transaction), it prints
 
