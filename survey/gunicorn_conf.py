@@ -27,6 +27,9 @@ accesslog = None
 loglevel = "error"
 # Headers that carry client addresses are not trusted or used.
 forwarded_allow_ips = ""
+# No control socket (gunicorn 25.1+): its default path is per user, not per node, so two nodes on one
+# machine would fight over it, and nothing here needs to change workers at run time.
+control_socket_disable = True
 
 
 def on_starting(server) -> None:
