@@ -43,6 +43,9 @@ from pathlib import Path
 
 import bench_flow as bf
 
+sys.path.insert(0, str(bf.ROOT))
+from tests.tools.postgres_settings import autovacuum_on  # noqa: E402  (shared with the PostgreSQL tests)
+
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 STEPS = ("start", "code", "welcome", "page_get", "page_post", "review", "submit", "thanks")
 NaN = float("nan")
@@ -75,50 +78,6 @@ def throwaway_database(server_url: str) -> Iterator[tuple[str, str]]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-@contextmanager
-def autovacuum_on(server_url: str, leave: bool) -> Iterator[str]:
-    """Autovacuum on for the run, the server's own setting back afterwards; yields what was done.
-
-    The audit fails a server without autovacuum (old versions of the pool row would order the answers),
-    and production runs with it, so the figures should include its work. A test server that switches it
-    off in its configuration (this machine's does) gets it on with ALTER SYSTEM, as the PostgreSQL tests
-    do (tests/survey/test_postgres.py). With `leave`, the server stays as it is."""
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            already = connection.execute(text("SHOW autovacuum")).scalar() == "on"
-            earlier = connection.execute(text(
-                "SELECT setting FROM pg_file_settings WHERE name = 'autovacuum' "
-                "AND sourcefile LIKE '%postgresql.auto.conf'")).scalar()
-        if already or leave:
-            yield f"autovacuum {'on' if already else 'off (left so: the audit will fail)'}"
-            return
-        _alter_system(admin, "autovacuum = on", "on")
-        try:
-            yield "autovacuum switched on for the run (ALTER SYSTEM; the server's setting is restored at the end)"
-        finally:
-            _alter_system(admin, f"autovacuum = {earlier}" if earlier else None, None)
-    finally:
-        admin.dispose()
-
-
-def _alter_system(admin, setting: str | None, expected: str | None) -> None:
-    """ALTER SYSTEM SET `setting` (or RESET autovacuum), reload, and wait until new sessions see it."""
-    from sqlalchemy import text
-
-    with admin.connect() as connection:
-        connection.execute(text(f"ALTER SYSTEM SET {setting}" if setting else "ALTER SYSTEM RESET autovacuum"))
-        connection.execute(text("SELECT pg_reload_conf()"))
-    deadline = time.monotonic() + 10
-    while expected is not None and time.monotonic() < deadline:
-        with admin.connect() as connection:
-            if connection.execute(text("SHOW autovacuum")).scalar() == expected:
-                return
-        time.sleep(0.05)
 
 
 class DatabaseBackends:
@@ -387,7 +346,8 @@ def main() -> None:
     level_codes = warmup + args.max_flows * len(args.levels)
     with tempfile.TemporaryDirectory(prefix="wir-bench-payroll-") as tmp_name, \
             throwaway_database(args.postgres) as (url, name), \
-            autovacuum_on(args.postgres, args.server_as_is) as vacuum:
+            autovacuum_on(args.postgres, args.server_as_is) as ensure_autovacuum:
+        vacuum = ensure_autovacuum()
         tmp = Path(tmp_name)
         t0 = time.perf_counter()
         env, wave = bf.make_wave(tmp, level_codes + args.employees, url)

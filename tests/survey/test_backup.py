@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import secrets
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from survey import create_app
 from survey.cli import cli
 from survey.extensions import db
 from tests.conftest import PASSPHRASE, STRATA, postgres_url
+from tests.tools.postgres_settings import autovacuum_on
 
 BACKUP_PHRASE = "a backup phrase of its own"
 
@@ -37,10 +39,13 @@ def new_database():
     """Makes fresh databases of the engine under test (None: the instance's SQLite file); drops them after."""
     made: list[str] = []
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT") if postgres_url else None
+    settings = ExitStack()
 
     def _new(engine: str) -> str | None:
         if engine == "sqlite":
             return None
+        if not made:  # the audit after the restore needs autovacuum on (tests.tools.postgres_settings)
+            settings.enter_context(autovacuum_on(postgres_url))()
         name = f"wir_backup_{secrets.token_hex(5)}"
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -51,6 +56,7 @@ def new_database():
     for name in made:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    settings.close()
     if admin is not None:
         admin.dispose()
 

@@ -42,36 +42,15 @@ needs_postgres = pytest.mark.skipif(
 # --- fixtures -----------------------------------------------------------------------------------------
 
 @pytest.fixture
-def autovacuum_on() -> Iterator[Callable[[], None]]:
+def autovacuum_on() -> Iterator[Callable[[], str]]:
     """The audit fails a server without autovacuum: it is switched on, and the server's value restored at
     the end. Yields a function that switches it on again, for just before the audit: another test session
     on the same server may have restored its own value meanwhile."""
-    from tests.survey.test_postgres import _alter_system
+    from tests.tools.postgres_settings import autovacuum_on as switched_on
 
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    changed = False
-
-    def ensure() -> None:
-        nonlocal changed
-        with admin.connect() as connection:
-            if connection.execute(text("SHOW autovacuum")).scalar() == "on":
-                return
-        _alter_system(admin, "autovacuum = on", "on")
-        changed = True
-
-    try:
-        with admin.connect() as connection:
-            earlier = connection.execute(text(
-                "SELECT setting FROM pg_file_settings WHERE name = 'autovacuum' "
-                "AND sourcefile LIKE '%postgresql.auto.conf'")).scalar()
+    with switched_on(postgres_url) as ensure:
         ensure()
-        try:
-            yield ensure
-        finally:
-            if changed:
-                _alter_system(admin, f"autovacuum = {earlier}" if earlier else None, None)
-    finally:
-        admin.dispose()
+        yield ensure
 
 
 @pytest.fixture

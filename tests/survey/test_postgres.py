@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from survey.extensions import db
 from tests.conftest import postgres_url
+from tests.tools.postgres_settings import autovacuum_on
 from tests.survey.test_audit import test_a_healthy_instance_passes_with_plain_explanations  # noqa: F401
 from tests.survey.test_cli import test_the_schema_matches_the_models  # noqa: F401
 from tests.survey.test_print_list import (  # noqa: F401
@@ -50,39 +51,10 @@ pytestmark = [
 
 @pytest.fixture(scope="module", autouse=True)
 def server_autovacuum_on() -> Iterator[None]:
-    """The audit fails a server without autovacuum (old versions of the pool row would stay in the table
-    files), and this test server switches it off in its configuration file. For the tests of this module it
-    is switched on with ALTER SYSTEM, and the server's own value is restored afterwards."""
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        already = connection.execute(text("SHOW autovacuum")).scalar() == "on"
-        earlier = connection.execute(text(
-            "SELECT setting FROM pg_file_settings WHERE name = 'autovacuum' "
-            "AND sourcefile LIKE '%postgresql.auto.conf'")).scalar()
-    try:
-        if already:
-            yield
-            return
-        _alter_system(admin, "autovacuum = on", "on")
-        try:
-            yield
-        finally:
-            _alter_system(admin, f"autovacuum = {earlier}" if earlier else None, None)
-    finally:
-        admin.dispose()
-
-
-def _alter_system(admin, setting: str | None, expected: str | None) -> None:
-    """ALTER SYSTEM SET `setting` (or RESET autovacuum), reload, and wait until new sessions see it."""
-    with admin.connect() as connection:
-        connection.execute(text(f"ALTER SYSTEM SET {setting}" if setting else "ALTER SYSTEM RESET autovacuum"))
-        connection.execute(text("SELECT pg_reload_conf()"))
-    deadline = time.monotonic() + 10
-    while expected is not None and time.monotonic() < deadline:
-        with admin.connect() as connection:
-            if connection.execute(text("SHOW autovacuum")).scalar() == expected:
-                return
-        time.sleep(0.05)
+    """The audit fails a server without autovacuum; this test server switches it off (tests.tools.postgres_settings)."""
+    with autovacuum_on(postgres_url) as ensure:
+        ensure()
+        yield
 
 
 @pytest.fixture
