@@ -150,19 +150,17 @@ def _dump_database(engine: str) -> bytes:
 
 
 def _sqlite_snapshot(path: Path | None) -> bytes:
-    """A consistent copy through SQLite's backup API, read back as bytes."""
+    """A consistent copy through SQLite's backup API, into memory and serialised as a database file."""
     if path is None:
         raise BackupProblem("An in-memory SQLite database cannot be backed up.")
-    with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / "snapshot.sqlite"
-        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        target = sqlite3.connect(copy)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
-        return copy.read_bytes()
+    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    target = sqlite3.connect(":memory:")
+    try:
+        source.backup(target)
+        return target.serialize()
+    finally:
+        target.close()
+        source.close()
 
 
 def _pg_target() -> tuple[str, dict[str, str]]:

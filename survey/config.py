@@ -81,5 +81,15 @@ def database_url(instance: Path) -> str:
     return os.environ.get(DATABASE_ENV) or f"sqlite:///{instance / 'wir-survey.sqlite'}"
 
 
+def written_settings(instance: Path) -> dict[str, object]:
+    """`<instance>/config.py` as the file has it, without building the app: gunicorn reads its bind
+    before any app exists, and Flask's CLI overrides DEBUG from FLASK_DEBUG in the app it builds."""
+    from flask import Config
+
+    values = Config(str(instance))
+    values.from_pyfile("config.py", silent=True)
+    return dict(values)
+
+
 def keys_dir(instance: Path) -> Path:
     return instance / "keys"

@@ -10,10 +10,10 @@ import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Config, Flask
+from flask import Flask
 from flask.helpers import get_debug_flag
 
-from .config import DATABASE_ENV
+from .config import DATABASE_ENV, written_settings
 from .files import sqlite_file
 
 #: HSTS must hold at least this long (one year, as browsers' preload lists ask).
@@ -34,7 +34,7 @@ def problems(app: Flask) -> list[str]:
     instance = Path(app.instance_path)
     if not (instance / "config.py").is_file():
         found.append(f"There is no instance configuration {instance / 'config.py'}: run `wir-survey init` first.")
-    if config.get("DEBUG") or _written(instance, "DEBUG") or get_debug_flag():
+    if config.get("DEBUG") or written_settings(instance).get("DEBUG") or get_debug_flag():
         found.append("DEBUG is on: the debugger shows code, settings and data to whoever meets an error page and "
                      "lets them run code on the server. Set DEBUG = False (and do not set FLASK_DEBUG).")
     if config.get("TESTING"):
@@ -46,14 +46,6 @@ def problems(app: Flask) -> list[str]:
     found += _secrets(config)
     found += _file_modes(instance, config)
     return found
-
-
-def _written(instance: Path, name: str) -> object:
-    """A setting as the configuration file has it: the command line's app may have overridden DEBUG
-    (Flask's CLI sets it from FLASK_DEBUG), while a node would take the file's value."""
-    values = Config(str(instance))
-    values.from_pyfile("config.py", silent=True)
-    return values.get(name)
 
 
 def _transport(config) -> list[str]:

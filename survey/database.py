@@ -51,7 +51,12 @@ def migration_running(connection: Connection) -> bool:
     if connection.dialect.name != "postgresql":
         return False
     with connection.begin():  # the lock, if taken, ends with this short transaction
-        return not connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}).scalar()
+        return not _take_migration_lock(connection)
+
+
+def _take_migration_lock(connection: Connection) -> bool:
+    """Take the migration lock for the connection's transaction unless another process holds it."""
+    return bool(connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}).scalar())
 
 
 def upgrade() -> None:
@@ -65,12 +70,10 @@ def upgrade() -> None:
         ensure_private_dir(path.parent)
         write_private_file(path)
     with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            locked = connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}).scalar()
-            if not locked:
-                raise MigrationInProgress("Another process is migrating this database right now; wait until it has "
-                                          "finished (its `wir-survey db upgrade` returns), then check with "
-                                          "`wir-survey db status`.")
+        if connection.dialect.name == "postgresql" and not _take_migration_lock(connection):
+            raise MigrationInProgress("Another process is migrating this database right now; wait until it has "
+                                      "finished (its `wir-survey db upgrade` returns), then check with "
+                                      "`wir-survey db status`.")
         command.upgrade(alembic_config(connection), "head")
 
 

@@ -4,20 +4,11 @@ import multiprocessing
 import sys
 
 from survey import config as _settings
-from survey.instance import DEFAULT_PORT
 
-
-def _instance_setting(name: str, default):
-    """A setting from <instance>/config.py, read without building the app (gunicorn reads this file first)."""
-    from flask import Config
-
-    values = Config(str(_settings.instance_path()))
-    values.from_pyfile("config.py", silent=True)
-    return values.get(name, _settings.DEFAULTS.get(name, default))
-
+_written = {**_settings.DEFAULTS, **_settings.written_settings(_settings.instance_path())}
 
 # The instance's port (written by `wir-survey init --port`); `--bind` on the command line wins.
-bind = f"{_instance_setting('BIND_ADDRESS', '127.0.0.1')}:{_instance_setting('PORT', DEFAULT_PORT)}"
+bind = f"{_written['BIND_ADDRESS']}:{_written['PORT']}"
 # One sync worker per core, plus one to use the CPU while another waits for SQLite to sync a submit
 # (measured with `make bench`: 2 workers 91, 3 workers 94 flows/s at 10 clients).
 workers = multiprocessing.cpu_count() + 1
